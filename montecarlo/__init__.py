@@ -1,0 +1,44 @@
+"""driftkit.montecarlo: fast, reproducible simulation of the models in :mod:`theory`.
+
+>>> from theory import GamblersRuin
+>>> from montecarlo import validate
+>>> validate(GamblersRuin(p=0.45, q=0.55), paths=20_000, rng=1).ok
+True
+"""
+
+from montecarlo import gamblers_ruin as _gamblers_ruin  # noqa: F401  (registers the kernel)
+from montecarlo._engine import (
+    SimulationResult,
+    Simulator,
+    get_simulator,
+    plan_chunks,
+    register_simulator,
+    simulate,
+)
+from montecarlo._stats import (
+    Estimate,
+    bonferroni,
+    censored_proportion,
+    mean_interval,
+    proportion_interval,
+)
+from montecarlo._validate import Comparison, ValidationResult, validate
+from theory import __version__
+
+__all__ = [
+    "Comparison",
+    "Estimate",
+    "SimulationResult",
+    "Simulator",
+    "ValidationResult",
+    "__version__",
+    "bonferroni",
+    "censored_proportion",
+    "get_simulator",
+    "mean_interval",
+    "plan_chunks",
+    "proportion_interval",
+    "register_simulator",
+    "simulate",
+    "validate",
+]

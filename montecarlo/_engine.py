@@ -1,0 +1,272 @@
+"""The simulation engine: chunking, seeding, a thread pool and progress.
+
+Work is cut into a number of chunks that depends only on the number of paths,
+never on the thread count. Each chunk gets its own PCG64 stream spawned from
+one root ``SeedSequence`` and runs a ``nogil`` numba kernel that returns a
+vector of accumulators; the vectors are added in chunk order. So the same seed
+gives bit-identical results on 1 or N threads.
+"""
+
+from __future__ import annotations
+
+import abc
+import math
+import numbers
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any
+
+import numba
+import numpy as np
+from tqdm.auto import tqdm
+
+from montecarlo._provenance import provenance
+from montecarlo._rng import RNGLike, chunk_generators, root_sequence
+from montecarlo._stats import INTERVAL_METHODS, Estimate
+from theory import Model, get_model
+
+__all__ = [
+    "SimulationResult",
+    "Simulator",
+    "get_simulator",
+    "plan_chunks",
+    "register_simulator",
+    "simulate",
+]
+
+#: most chunks a run is cut into; a chunk holds at least ``MIN_CHUNK_PATHS`` paths
+MAX_CHUNKS = 64
+MIN_CHUNK_PATHS = 1000
+DEFAULT_PATHS = 100_000
+DEFAULT_MAX_STEPS = 1_000_000
+
+
+class Simulator(abc.ABC):
+    """The Monte Carlo side of one model: a kernel and how to read its output.
+
+    Subclasses register themselves with :func:`register_simulator`. The kernel
+    (called by :meth:`run_chunk`) simulates ``n_paths`` paths of exactly the
+    model in :mod:`theory` and returns a 1-D array of accumulators (sums), so
+    chunks combine by addition.
+    """
+
+    #: the theory model this simulates
+    model_class: type[Model]
+    #: the quantities the simulation estimates (names of the model's quantities)
+    quantities: tuple[str, ...]
+    #: the estimation methods offered (``simulate(method=...)``)
+    methods: tuple[str, ...] = ("naive",)
+
+    @abc.abstractmethod
+    def prepare(self, model: Model) -> tuple:
+        """Kernel arguments derived from the model (tables, thresholds)."""
+
+    @abc.abstractmethod
+    def run_chunk(
+        self, prepared: tuple, gen: np.random.Generator, n_paths: int, max_steps: int
+    ) -> np.ndarray:
+        """Simulate ``n_paths`` paths; return the accumulator vector."""
+
+    @abc.abstractmethod
+    def summarize(
+        self, model: Model, totals: np.ndarray, paths: int, level: float, interval: str
+    ) -> tuple[dict[str, Estimate], int, int]:
+        """Estimates, number of censored paths, total steps."""
+
+    def warm_up(self, model: Model) -> None:
+        """Compile (or load from numba's cache) the kernel before timing."""
+        self.run_chunk(self.prepare(model), np.random.default_rng(0), 1, 1)
+
+
+_SIMULATORS: dict[str, Simulator] = {}
+
+
+def register_simulator(sim: Simulator) -> Simulator:
+    _SIMULATORS[sim.model_class.name] = sim
+    return sim
+
+
+def get_simulator(model: Model | str) -> Simulator:
+    name = model if isinstance(model, str) else model.name
+    try:
+        return _SIMULATORS[name]
+    except KeyError:
+        raise ValueError(
+            f"no simulator is registered for model {name!r}; simulated models: "
+            + ", ".join(_SIMULATORS)
+        ) from None
+
+
+def plan_chunks(paths: int) -> list[int]:
+    """Chunk sizes for ``paths`` paths: a function of ``paths`` alone."""
+    n_chunks = max(1, min(MAX_CHUNKS, paths // MIN_CHUNK_PATHS))
+    base, extra = divmod(paths, n_chunks)
+    return [base + (i < extra) for i in range(n_chunks)]
+
+
+def _positive_int(name: str, value: Any, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
+        raise ValueError(f"parameter '{name}' must be an integer >= {minimum}, got {value!r}")
+    if not float(value).is_integer() or value < minimum or math.isinf(value):
+        raise ValueError(f"parameter '{name}' must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def default_threads() -> int:
+    """``NUMBA_NUM_THREADS`` (the number of cores unless set)."""
+    return int(numba.config.NUMBA_NUM_THREADS)
+
+
+@dataclass
+class SimulationResult:
+    """What :func:`simulate` returns: estimates with intervals and the run's bookkeeping."""
+
+    model: Model
+    estimates: dict[str, Estimate]
+    paths: int
+    seed: int | None
+    max_steps: int
+    censored: int
+    steps: int
+    elapsed_s: float
+    threads: int
+    chunks: int
+    method: str
+    level: float
+    interval: str
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.steps / self.elapsed_s if self.elapsed_s > 0 else math.inf
+
+    def __getitem__(self, name: str) -> Estimate:
+        return self.estimates[name]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``driftkit simulate --json`` object."""
+        return {
+            "model": self.model.name,
+            "params": self.model.params,
+            "quantities": {
+                k: {"estimate": e.estimate, "ci_low": e.ci_low, "ci_high": e.ci_high, "n": e.n}
+                for k, e in self.estimates.items()
+            },
+            "paths": self.paths,
+            "seed": self.seed,
+            "censored": self.censored,
+            "steps": self.steps,
+            "elapsed_s": self.elapsed_s,
+            "steps_per_second": self.steps_per_second,
+            "max_steps": self.max_steps,
+            "threads": self.threads,
+            "chunks": self.chunks,
+            "method": self.method,
+            "level": self.level,
+            "interval": self.interval,
+            "provenance": self.provenance,
+        }
+
+
+def _as_model(model: Model | str) -> Model:
+    if isinstance(model, Model):
+        return model
+    if isinstance(model, str):
+        return get_model(model)()
+    raise TypeError(f"model must be a theory.Model or a model name, got {type(model).__name__}")
+
+
+def simulate(
+    model: Model | str,
+    paths: int = DEFAULT_PATHS,
+    rng: RNGLike = None,
+    *,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    method: str = "naive",
+    level: float = 0.95,
+    interval: str = "wilson",
+    threads: int | None = None,
+    progress: bool = False,
+) -> SimulationResult:
+    """Simulate ``paths`` independent paths of ``model`` and estimate its quantities.
+
+    Parameters
+    ----------
+    model
+        A :class:`theory.Model` instance (or a registered name, at its defaults).
+    paths
+        Number of independent paths (>= 1).
+    rng
+        ``None``, an ``int`` seed, a ``SeedSequence`` or a ``Generator``.
+    max_steps
+        Step budget per path; a path that reaches it is *censored*: counted in
+        ``censored`` and allowed for in every interval (never dropped).
+    method
+        Estimation method; ``"naive"`` Monte Carlo.
+    level
+        Confidence level of the intervals.
+    interval
+        ``"wilson"`` or ``"clopper-pearson"`` for proportions.
+    threads
+        Worker threads (default ``NUMBA_NUM_THREADS``). Results do not depend on it.
+    progress
+        Show a tqdm progress bar on stderr.
+
+    Returns
+    -------
+    SimulationResult
+    """
+    model = _as_model(model)
+    sim = get_simulator(model)
+    paths = _positive_int("paths", paths)
+    max_steps = _positive_int("max_steps", max_steps)
+    threads = default_threads() if threads is None else _positive_int("threads", threads)
+    if method not in sim.methods:
+        raise ValueError(
+            f"parameter 'method' must be one of {', '.join(sim.methods)} for model "
+            f"{model.name}, got {method!r}"
+        )
+    if interval not in INTERVAL_METHODS:
+        raise ValueError(
+            f"parameter 'interval' must be one of {', '.join(INTERVAL_METHODS)}, got {interval!r}"
+        )
+    if not (isinstance(level, (int, float)) and 0.0 < level < 1.0):
+        raise ValueError(f"parameter 'level' must be a number in (0, 1), got {level!r}")
+
+    root, seed = root_sequence(rng)
+    sizes = plan_chunks(paths)
+    prepared = sim.prepare(model)
+    sim.warm_up(model)
+    start = time.perf_counter()
+    gens = chunk_generators(root, len(sizes))
+    results: list[np.ndarray | None] = [None] * len(sizes)
+    bar = tqdm(
+        total=paths, unit="path", desc=model.name, disable=not progress, file=sys.stderr,
+        leave=False, dynamic_ncols=True,
+    )  # fmt: skip
+    with bar:
+        if threads == 1 or len(sizes) == 1:
+            for i, (g, s) in enumerate(zip(gens, sizes, strict=True)):
+                results[i] = sim.run_chunk(prepared, g, s, max_steps)
+                bar.update(s)
+        else:
+            with ThreadPoolExecutor(max_workers=min(threads, len(sizes))) as pool:
+                futures = {
+                    pool.submit(sim.run_chunk, prepared, g, s, max_steps): i
+                    for i, (g, s) in enumerate(zip(gens, sizes, strict=True))
+                }
+                for fut in as_completed(futures):
+                    i = futures[fut]
+                    results[i] = fut.result()
+                    bar.update(sizes[i])
+    totals = np.sum(np.stack(results), axis=0)  # chunk order: thread-count independent
+    elapsed = time.perf_counter() - start
+    estimates, censored, steps = sim.summarize(model, totals, paths, level, interval)
+    return SimulationResult(
+        model=model, estimates=estimates, paths=paths, seed=seed, max_steps=max_steps,
+        censored=censored, steps=steps, elapsed_s=elapsed, threads=threads,
+        chunks=len(sizes), method=method, level=level, interval=interval,
+        provenance=provenance(),
+    )  # fmt: skip

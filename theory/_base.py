@@ -1,0 +1,271 @@
+"""The model contract: validated parameters, named quantities, derivations.
+
+A driftkit model is specified once, here in :mod:`theory`: its parameters with
+their allowed ranges, and its quantities, each with a sympy expression obtained
+by *solving* something (a recurrence, an ODE, an expectation), its LaTeX and a
+fast, overflow-safe numeric evaluator. :mod:`montecarlo` simulates exactly this
+specification.
+"""
+
+from __future__ import annotations
+
+import abc
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import sympy as sp
+
+__all__ = ["Model", "Parameter", "ParameterError", "Quantity", "Reference"]
+
+
+class ParameterError(ValueError):
+    """A model parameter (or a run setting) is outside its allowed range.
+
+    The message names the parameter, the allowed range and the value given,
+    so that it can be shown to a user as one line.
+    """
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+
+def _fmt(x: float) -> str:
+    if isinstance(x, float) and math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return repr(x) if isinstance(x, float) else str(x)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One model parameter with its default and its allowed range.
+
+    ``low``/``high`` are the bounds; ``low_open``/``high_open`` make them
+    exclusive. ``integer`` parameters accept only whole numbers.
+    """
+
+    name: str
+    default: float
+    description: str
+    low: float = -math.inf
+    high: float = math.inf
+    low_open: bool = False
+    high_open: bool = False
+    integer: bool = False
+    latex: str | None = None
+
+    def range_text(self) -> str:
+        """The allowed range in words, e.g. ``a number in [0, 1]``."""
+        kind = "an integer" if self.integer else "a number"
+        if math.isinf(self.low) and math.isinf(self.high):
+            return kind
+        left = "(" if (self.low_open or math.isinf(self.low)) else "["
+        right = ")" if (self.high_open or math.isinf(self.high)) else "]"
+        return f"{kind} in {left}{_fmt(self.low)}, {_fmt(self.high)}{right}"
+
+    def validate(self, value: Any) -> float | int:
+        """Return ``value`` as a float (or int) or raise :class:`ParameterError`."""
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise ParameterError(
+                    self.name,
+                    f"parameter '{self.name}' must be {self.range_text()}, got {value!r}",
+                ) from None
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ParameterError(
+                self.name, f"parameter '{self.name}' must be {self.range_text()}, got {value!r}"
+            )
+        x = float(value)
+        if math.isnan(x):
+            raise ParameterError(
+                self.name, f"parameter '{self.name}' must be {self.range_text()}, got nan"
+            )
+        if self.integer:
+            if not x.is_integer():
+                raise ParameterError(
+                    self.name,
+                    f"parameter '{self.name}' must be {self.range_text()}, got {_fmt(x)}",
+                )
+        below = x < self.low or (self.low_open and x == self.low)
+        above = x > self.high or (self.high_open and x == self.high)
+        if below or above:
+            raise ParameterError(
+                self.name, f"parameter '{self.name}' must be {self.range_text()}, got {_fmt(x)}"
+            )
+        return int(x) if self.integer else x
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A named quantity of a model.
+
+    ``kind`` says what the number is: ``"exact"`` (a derived closed form),
+    ``"approximation"``, ``"asymptotic"`` or ``"bound"`` (a rigorous inequality).
+    ``symbol`` is the LaTeX for the left-hand side of its formula.
+    """
+
+    name: str
+    description: str
+    symbol: str
+    kind: str = "exact"
+
+    @property
+    def bound(self) -> bool:
+        return self.kind == "bound"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A source of a model's formulas, with a BibTeX key."""
+
+    key: str
+    text: str
+    bibtex: str
+
+
+class Model(abc.ABC):
+    """Base class of every driftkit model.
+
+    Subclasses set the class attributes and implement :meth:`_expression`,
+    :meth:`_value` and :meth:`derivation`; cross-parameter constraints go in
+    :meth:`_check`. Instances are immutable: :meth:`replace` makes a new one.
+    """
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    summary: ClassVar[str]
+    parameters: ClassVar[tuple[Parameter, ...]]
+    quantities: ClassVar[tuple[Quantity, ...]]
+    references: ClassVar[tuple[Reference, ...]] = ()
+    #: the parameter a plot puts on its horizontal axis
+    curve_parameter: ClassVar[str | None] = None
+
+    def __init__(self, **params: Any) -> None:
+        names = [p.name for p in self.parameters]
+        unknown = sorted(set(params) - set(names))
+        if unknown:
+            raise ParameterError(
+                unknown[0],
+                f"unknown parameter '{unknown[0]}' for model {self.name}; "
+                f"its parameters are: {', '.join(names)}",
+            )
+        values = {p.name: p.validate(params.get(p.name, p.default)) for p in self.parameters}
+        self._check(values)
+        self._params = values
+
+    # -- parameters -----------------------------------------------------
+    def _check(self, params: dict[str, Any]) -> None:
+        """Cross-parameter constraints; raise :class:`ParameterError`."""
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """All parameter values in use (a copy)."""
+        return dict(self._params)
+
+    def __getitem__(self, name: str) -> Any:
+        return self._params[name]
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        return {p.name: p.default for p in cls.parameters}
+
+    @classmethod
+    def parameter(cls, name: str) -> Parameter:
+        for p in cls.parameters:
+            if p.name == name:
+                return p
+        raise ParameterError(
+            name,
+            f"unknown parameter '{name}' for model {cls.name}; its parameters are: "
+            + ", ".join(p.name for p in cls.parameters),
+        )
+
+    def replace(self, **changes: Any) -> Model:
+        """A new model with some parameters changed."""
+        return type(self)(**{**self._params, **changes})
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self._params.items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self._params == other._params  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self), tuple(self._params.items())))
+
+    # -- quantities -----------------------------------------------------
+    @classmethod
+    def quantity(cls, name: str) -> Quantity:
+        for q in cls.quantities:
+            if q.name == name:
+                return q
+        raise ValueError(
+            f"unknown quantity '{name}' for model {cls.name}; its quantities are: "
+            + ", ".join(q.name for q in cls.quantities)
+        )
+
+    def expression(self, name: str) -> sp.Expr:
+        """The derived sympy expression of a quantity, in the model's symbols.
+
+        Where the formula has cases (e.g. ``p = q``) the expression that
+        applies to this model's parameters is returned; see
+        :meth:`general_expression` for the full ``Piecewise``.
+        """
+        self.quantity(name)
+        return self._expression(name, case=True)
+
+    def general_expression(self, name: str) -> sp.Expr:
+        """The derived expression with all its cases (a ``Piecewise`` if any)."""
+        self.quantity(name)
+        return self._expression(name, case=False)
+
+    def equation(self, name: str) -> sp.Eq:
+        """``symbol = expression`` as a sympy equation (displays as math in a notebook)."""
+        return sp.Eq(sp.Symbol(self.quantity(name).symbol), self.expression(name))
+
+    def latex(self, name: str) -> str:
+        """LaTeX ``symbol = formula`` of a quantity for this model's case."""
+        return f"{self.quantity(name).symbol} = {sp.latex(self.expression(name))}"
+
+    def value(self, name: str) -> float:
+        """The numeric value of a quantity at this model's parameters."""
+        self.quantity(name)
+        return float(self._value(name))
+
+    def values(self) -> dict[str, float]:
+        return {q.name: self.value(q.name) for q in self.quantities}
+
+    @abc.abstractmethod
+    def _expression(self, name: str, case: bool) -> sp.Expr:
+        """Derived expression of ``name`` (``case``: only the applicable case)."""
+
+    @abc.abstractmethod
+    def _value(self, name: str) -> float:
+        """Numeric value of ``name``, overflow-safe."""
+
+    @abc.abstractmethod
+    def derivation(self) -> str:
+        """The derivation as Markdown with LaTeX (``$...$`` and ``$$...$$``)."""
+
+    # -- summaries ------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The ``driftkit theory --json`` object (without provenance)."""
+        quantities: dict[str, Any] = {}
+        for q in self.quantities:
+            entry: dict[str, Any] = {
+                "value": self.value(q.name),
+                "latex": self.latex(q.name),
+                "kind": q.kind,
+                "description": q.description,
+            }
+            if q.bound:
+                entry["bound"] = True
+            quantities[q.name] = entry
+        return {"model": self.name, "params": self.params, "quantities": quantities}
