@@ -38,7 +38,7 @@ __all__ = [
 
 #: most chunks a run is cut into; a chunk holds at least ``MIN_CHUNK_PATHS`` paths
 MAX_CHUNKS = 64
-MIN_CHUNK_PATHS = 1000
+MIN_CHUNK_PATHS = 4096
 DEFAULT_PATHS = 100_000
 DEFAULT_MAX_STEPS = 1_000_000
 

@@ -143,8 +143,9 @@ class Model(abc.ABC):
     parameters: ClassVar[tuple[Parameter, ...]]
     quantities: ClassVar[tuple[Quantity, ...]]
     references: ClassVar[tuple[Reference, ...]] = ()
-    #: the parameter a plot puts on its horizontal axis
+    #: the parameter a plot puts on its horizontal axis, and the quantities it plots
     curve_parameter: ClassVar[str | None] = None
+    plot_quantities: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, **params: Any) -> None:
         names = [p.name for p in self.parameters]

@@ -37,6 +37,8 @@ p, q = sp.symbols("p q", nonnegative=True)
 lo, hi, x0 = sp.symbols(r"\mathrm{lo} \mathrm{hi} x_0", integer=True)
 # Recurrence symbols: n = x - lo (distance from the lower barrier), N = hi - lo.
 n, N = sp.symbols("n N", integer=True, nonnegative=True)
+r = sp.Symbol("r", positive=True)  # q / p, for display
+_WHERE = r"\qquad r = q/p,\ n = x_0 - \mathrm{lo},\ N = \mathrm{hi} - \mathrm{lo}"
 _DPS = 50  # working precision of the mpmath evaluators (see _value)
 
 
@@ -150,6 +152,7 @@ class GamblersRuin(Model):
     title = "Gambler's ruin with holding"
     summary = "Lattice walk +1 w.p. p, -1 w.p. q, stay otherwise; absorbed at lo and hi."
     curve_parameter = "x0"
+    plot_quantities = ("escape_probability", "mean_exit_time")
     parameters = (
         Parameter("p", 0.45, "probability of a +1 step", 0.0, 1.0, latex="p"),
         Parameter("q", 0.55, "probability of a -1 step", 0.0, 1.0, latex="q"),
@@ -218,6 +221,21 @@ class GamblersRuin(Model):
         if case:
             return eq if self["p"] == self["q"] else neq
         return sp.Piecewise((eq, sp.Eq(p, q)), (neq, True))
+
+    def latex(self, name: str) -> str:
+        """LaTeX of the formula for this model's case, written with ``r = q/p``, ``n``, ``N``."""
+        d = _derive()
+        solved = {"escape_probability": d.escape, "ruin_probability": d.ruin,
+                  "mean_exit_time": d.exit_time}.get(name)  # fmt: skip
+        if solved is None:
+            return super().latex(name)
+        symbol = self.quantity(name).symbol
+        if self["p"] == self["q"]:
+            where = r"\qquad n = x_0 - \mathrm{lo},\ N = \mathrm{hi} - \mathrm{lo}"
+            return f"{symbol} = {sp.latex(solved.result_eq)}{where}"
+        in_r = sp.factor(sp.simplify(sp.powsimp(
+            sp.expand_power_base(solved.result.subs(q, r * p), force=True), force=True)))
+        return f"{symbol} = {sp.latex(in_r)}{_WHERE}"
 
     def _value(self, name: str) -> float:
         pv, qv, lov, hiv, xv = (self[k] for k in ("p", "q", "lo", "hi", "x0"))

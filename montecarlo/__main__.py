@@ -1,0 +1,3 @@
+from montecarlo.cli import run
+
+run()

@@ -1,0 +1,325 @@
+"""The ``driftkit`` command line.
+
+``main(argv)`` returns the exit code (so it can be tested without a
+subprocess): 0 success (validate: all agree), 1 validate found a
+disagreement, 2 bad input (one line on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from montecarlo import __version__
+from montecarlo._engine import DEFAULT_MAX_STEPS, DEFAULT_PATHS, get_simulator, simulate
+from montecarlo._stats import INTERVAL_METHODS
+from montecarlo._validate import validate
+from montecarlo.report import json_safe, results_object, write_report
+from theory import Model, ParameterError, get_model, model_names
+
+__all__ = ["main", "run"]
+
+CITATION = (
+    "If you use driftkit in published work, cite it (see CITATION.cff, or `driftkit "
+    "theory MODEL --derivation` for the sources of a model's formulas)."
+)
+
+
+class UsageError(ValueError):
+    """Bad command-line input."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+        raise UsageError(message)
+
+
+def _int_arg(name: str, minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not (value == value and value.is_integer() and value >= minimum):
+            raise argparse.ArgumentTypeError(
+                f"parameter '{name}' must be an integer >= {minimum}, got {text!r}"
+            )
+        return int(value)
+
+    return parse
+
+
+def _level_arg(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"parameter 'level' must be in (0, 1), got {text!r}")
+    return value
+
+
+def _parse_sets(items: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--set expects NAME=VALUE, got {item!r}")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def _build_model(name: str, sets: dict[str, str]) -> Model:
+    cls = get_model(name)
+    for key in sets:
+        cls.parameter(key)  # unknown names fail here, naming the allowed ones
+    return cls(**sets)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used to generate the CLI reference)."""
+    parser = _Parser(
+        prog="driftkit",
+        description=(
+            "The mathematics of drift under selection: closed forms derived in sympy, "
+            "numba Monte Carlo of the same model, and a statistical verdict on whether "
+            "they agree."
+        ),
+        epilog=CITATION,
+    )
+    parser.add_argument("--version", action="version", version=f"driftkit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser, all_ok: bool = False) -> None:
+        p.add_argument(
+            "model",
+            metavar="MODEL" + ("|all" if all_ok else ""),
+            help="model name (see `driftkit models`)" + ("; `all` for every model" if all_ok else ""),
+        )
+        p.add_argument("--set", action="append", metavar="NAME=VALUE", default=[],
+                       help="set a model parameter (repeatable); unset ones take defaults")  # fmt: skip
+        p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    def simulation(p: argparse.ArgumentParser, default_level: float) -> None:
+        p.add_argument("--paths", type=_int_arg("paths", 1), default=DEFAULT_PATHS,
+                       help=f"number of simulated paths (default {DEFAULT_PATHS:,})")  # fmt: skip
+        p.add_argument("--seed", type=_int_arg("seed", 0), default=None,
+                       help="root seed (default: fresh entropy, reported in the output)")  # fmt: skip
+        p.add_argument("--max-steps", type=_int_arg("max-steps", 1), default=DEFAULT_MAX_STEPS,
+                       help="step budget per path; paths that reach it are censored and "
+                       f"counted (default {DEFAULT_MAX_STEPS:,})")  # fmt: skip
+        p.add_argument("--level", type=_level_arg, default=default_level,
+                       help=f"confidence level (default {default_level})")  # fmt: skip
+        p.add_argument("--interval", choices=INTERVAL_METHODS, default="wilson",
+                       help="interval for proportions (default wilson)")  # fmt: skip
+        p.add_argument("--threads", type=_int_arg("threads", 1), default=None,
+                       help="worker threads (default NUMBA_NUM_THREADS); results do not "
+                       "depend on it")  # fmt: skip
+        p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                       help="progress bar on stderr (default: on a terminal, not with --json)")  # fmt: skip
+
+    p = sub.add_parser("models", help="list the models, their parameters and defaults")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser("theory", help="closed-form values, LaTeX and derivation of a model")
+    common(p)
+    p.add_argument("--latex", action="store_true", help="print the formulas as an align block")
+    p.add_argument("--derivation", action="store_true",
+                   help="print the derivation (Markdown with LaTeX)")  # fmt: skip
+
+    p = sub.add_parser("simulate", help="Monte Carlo estimates with confidence intervals")
+    common(p)
+    simulation(p, 0.95)
+    p.add_argument("--method", choices=("naive", "importance"), default="naive",
+                   help="estimation method (default naive)")  # fmt: skip
+
+    p = sub.add_parser(
+        "validate",
+        help="simulate and compare with theory (exit 1 on disagreement)",
+        description="Simulate the model and compare every quantity with its closed form at "
+        "the family-wise level (Bonferroni over quantities). Exit 0 if all agree, 1 if not.",
+    )
+    common(p, all_ok=True)
+    simulation(p, 0.999)
+    p.add_argument("--out", metavar="DIR", default=None,
+                   help="write a report (index.md, results.json, plots) into DIR")  # fmt: skip
+    return parser
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.10g}" if x == x and abs(x) != float("inf") else str(x)
+
+
+def _emit_json(obj: Any) -> None:
+    print(json.dumps(json_safe(obj), indent=2))
+
+
+def _progress(args: argparse.Namespace) -> bool:
+    if args.progress is not None:
+        return args.progress
+    return (not args.json) and sys.stderr.isatty()
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    data = {}
+    for name in model_names():
+        cls = get_model(name)
+        data[name] = {
+            "title": cls.title,
+            "summary": cls.summary,
+            "params": {
+                p.name: {"default": p.default, "range": p.range_text(), "description": p.description}
+                for p in cls.parameters
+            },
+            "quantities": {q.name: {"kind": q.kind, "description": q.description}
+                           for q in cls.quantities},  # fmt: skip
+        }
+    if args.json:
+        _emit_json({"models": data})
+        return 0
+    for name, d in data.items():
+        print(f"{name}: {d['title']}")
+        print(f"  {d['summary']}")
+        for pname, pd in d["params"].items():
+            print(f"  --set {pname}={pd['default']:<8}  {pd['description']} ({pd['range']})")
+        print("  quantities: " + ", ".join(d["quantities"]))
+    return 0
+
+
+def _cmd_theory(args: argparse.Namespace) -> int:
+    model = _build_model(args.model, _parse_sets(args.set))
+    if args.json:
+        from montecarlo._provenance import provenance
+
+        _emit_json({**model.to_dict(), "provenance": provenance()})
+        return 0
+    if args.derivation:
+        print(model.derivation())
+        return 0
+    if args.latex:
+        print(latex_align(model))
+        return 0
+    print(f"{model.name}: " + ", ".join(f"{k}={v}" for k, v in model.params.items()))
+    width = max(len(q.name) for q in model.quantities)
+    for q in model.quantities:
+        kind = "" if q.kind == "exact" else f"  ({q.kind})"
+        print(f"  {q.name:<{width}}  {_fmt(model.value(q.name))}{kind}")
+    return 0
+
+
+def latex_align(model: Model) -> str:
+    """The model's formulas (for its case) as a LaTeX ``align`` block."""
+    rows = []
+    for q in model.quantities:
+        lhs, rhs = model.latex(q.name).split(" = ", 1)
+        rows.append(f"  {lhs} &= {rhs}")
+    return "\\begin{align}\n" + " \\\\\n".join(rows) + "\n\\end{align}"
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    model = _build_model(args.model, _parse_sets(args.set))
+    res = simulate(
+        model, args.paths, args.seed, max_steps=args.max_steps, method=args.method,
+        level=args.level, interval=args.interval, threads=args.threads,
+        progress=_progress(args),
+    )  # fmt: skip
+    if args.json:
+        _emit_json(res.to_dict())
+        return 0
+    print(f"{model.name}: " + ", ".join(f"{k}={v}" for k, v in model.params.items()))
+    width = max(len(k) for k in res.estimates)
+    for name, e in res.estimates.items():
+        print(f"  {name:<{width}}  {_fmt(e.estimate):>14}  "
+              f"[{_fmt(e.ci_low)}, {_fmt(e.ci_high)}]  n={e.n:,}")  # fmt: skip
+    print(f"  {res.level:.3%} intervals; paths={res.paths:,} censored={res.censored:,} "
+          f"steps={res.steps:,} elapsed={res.elapsed_s:.3f}s "
+          f"({res.steps_per_second:.3g} steps/s, {res.threads} threads) seed={res.seed}")  # fmt: skip
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    sets = _parse_sets(args.set)
+    if args.model == "all":
+        names = [n for n in model_names() if _has_simulator(n)]
+        for key in sets:
+            if not any(key in get_model(n).defaults() for n in names):
+                raise UsageError(f"--set {key}: no model has a parameter named {key!r}")
+        models = [
+            get_model(n)(**{k: v for k, v in sets.items() if k in get_model(n).defaults()})
+            for n in names
+        ]
+    else:
+        models = [_build_model(args.model, sets)]
+    results = []
+    for m in models:
+        results.append(validate(
+            m, args.paths, args.seed, level=args.level, max_steps=args.max_steps,
+            interval=args.interval, threads=args.threads, progress=_progress(args),
+        ))  # fmt: skip
+    if args.out:
+        index = write_report(results, args.out, threads=args.threads, command=sys.argv)
+        if not args.json:
+            print(f"report written to {index}")
+    if args.json:
+        _emit_json(results_object(results) if args.model == "all" else results[0].to_dict())
+    else:
+        for v in results:
+            _print_validation(v)
+    return 0 if all(v.ok for v in results) else 1
+
+
+def _has_simulator(name: str) -> bool:
+    try:
+        get_simulator(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _print_validation(v) -> None:
+    s = v.simulation
+    print(f"{v.model.name}: " + ", ".join(f"{k}={val}" for k, val in v.model.params.items()))
+    width = max(len(k) for k in v.comparisons)
+    for name, c in v.comparisons.items():
+        e = c.estimate
+        print(f"  {name:<{width}}  theory {_fmt(c.theory):>14}  estimate {_fmt(e.estimate):>14}  "
+              f"[{_fmt(e.ci_low)}, {_fmt(e.ci_high)}]  {'agree' if c.agree else 'DISAGREE'}")  # fmt: skip
+    print(f"  {'OK' if v.ok else 'DISAGREEMENT'} at {v.level:.3%} (Bonferroni, "
+          f"{v.comparison_level:.4%} each); paths={s.paths:,} censored={s.censored:,} "
+          f"steps={s.steps:,} elapsed={s.elapsed_s:.3f}s ({s.steps_per_second:.3g} steps/s) "
+          f"seed={s.seed}")  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI on ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        handler = {
+            "models": _cmd_models,
+            "theory": _cmd_theory,
+            "simulate": _cmd_simulate,
+            "validate": _cmd_validate,
+        }[args.command]
+        return handler(args)
+    except (UsageError, ParameterError, ValueError) as exc:
+        message = " ".join(str(exc).split())
+        print(f"driftkit: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("driftkit: interrupted", file=sys.stderr)
+        return 130
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

@@ -1,0 +1,107 @@
+"""Plots: theory as a curve, simulation as points with interval bars.
+
+matplotlib is an optional dependency (``pip install "driftkit[plot]"``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from montecarlo._engine import simulate
+from montecarlo._rng import RNGLike, root_sequence
+from theory import Model
+
+__all__ = ["curve_values", "plot_curve"]
+
+#: spawn key of the plot streams, far from the chunk keys (< 64) of a run
+PLOT_STREAM = 2**32 - 1
+
+
+def _pyplot():
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ImportError(
+            'plots need matplotlib: pip install "driftkit[plot]"'
+        ) from exc
+    return plt
+
+
+def curve_values(model: Model, param: str, n: int) -> np.ndarray:
+    """``n`` values of ``param`` across its admissible range for this model (integers stay so)."""
+    spec = model.parameter(param)
+    if param == "x0" and "lo" in model.params and "hi" in model.params:
+        low, high = model["lo"], model["hi"]
+        inner_low, inner_high = (low + 1, high - 1) if spec.integer else (low, high)
+    else:
+        raise ValueError(f"no default plotting range for parameter {param!r} of {model.name}")
+    if spec.integer:
+        count = inner_high - inner_low + 1
+        if count <= n:
+            return np.arange(inner_low, inner_high + 1)
+        return np.unique(np.round(np.linspace(inner_low, inner_high, n)).astype(np.int64))
+    return np.linspace(inner_low, inner_high, n + 2)[1:-1]
+
+
+def plot_curve(
+    model: Model,
+    quantities: tuple[str, ...] | None = None,
+    param: str | None = None,
+    *,
+    points: int = 9,
+    paths: int = 20_000,
+    rng: RNGLike = None,
+    level: float = 0.999,
+    max_steps: int = 1_000_000,
+    threads: int | None = None,
+) -> Any:
+    """Theory curves of ``quantities`` against ``param``, with simulated points.
+
+    Each point is an independent simulation of ``paths`` paths; its bar is the
+    ``level`` interval of that point alone. Returns a matplotlib ``Figure``.
+    """
+    plt = _pyplot()
+    param = param or model.curve_parameter
+    if param is None:
+        raise ValueError(f"model {model.name} names no curve parameter; pass param=")
+    quantities = quantities or getattr(model, "plot_quantities", None) or tuple(
+        q.name for q in model.quantities
+    )
+    dense = curve_values(model, param, 400)
+    sparse = curve_values(model, param, points)
+    root, seed = root_sequence(rng)
+    plot_root = np.random.SeedSequence(
+        entropy=root.entropy, spawn_key=(*root.spawn_key, PLOT_STREAM)
+    )
+    streams = plot_root.spawn(len(sparse))
+    sims = [
+        simulate(model.replace(**{param: v}), paths, s, level=level, max_steps=max_steps,
+                 threads=threads)
+        for v, s in zip(sparse.tolist(), streams, strict=True)
+    ]  # fmt: skip
+    fig, axes = plt.subplots(1, len(quantities), figsize=(4.2 * len(quantities), 3.4),
+                             squeeze=False, constrained_layout=True)  # fmt: skip
+    for ax, name in zip(axes[0], quantities, strict=True):
+        theory = [model.replace(**{param: v}).value(name) for v in dense.tolist()]
+        style = "-" if len(dense) > 60 else "-o"
+        ax.plot(dense, theory, style, color="0.15", lw=1.4, ms=3, label="theory")
+        est = np.array([s.estimates[name].estimate for s in sims])
+        low = np.array([s.estimates[name].ci_low for s in sims])
+        high = np.array([s.estimates[name].ci_high for s in sims])
+        ax.errorbar(sparse, est, yerr=[est - low, high - est], fmt="o", color="C3", ms=4,
+                    capsize=3, lw=1.2, label=f"simulation ({level:.1%} CI, {paths:,} paths)")  # fmt: skip
+        q = model.quantity(name)
+        ax.set_xlabel(f"${model.parameter(param).latex or param}$")
+        ax.set_ylabel(f"${q.symbol}$")
+        ax.set_title(name.replace("_", " "), fontsize=10)
+        ax.grid(alpha=0.3)
+    fixed = ", ".join(f"{k}={v}" for k, v in model.params.items() if k != param)
+    axes[0][0].legend(fontsize=7, loc="best")
+    fig.suptitle(f"{model.title} ({fixed})" + (f", seed {seed}" if seed is not None else ""),
+                 fontsize=9)  # fmt: skip
+    return fig

@@ -1,0 +1,144 @@
+"""Validation reports: Markdown, JSON and plots in one folder."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from montecarlo._provenance import provenance
+from montecarlo._validate import ValidationResult
+
+__all__ = ["json_safe", "write_report"]
+
+
+def json_safe(obj: Any) -> Any:
+    """Replace non-finite floats by ``None`` (JSON has no ``inf``/``nan``)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    if hasattr(obj, "item"):  # numpy scalars
+        return json_safe(obj.item())
+    return obj
+
+
+def _num(x: float) -> str:
+    if not math.isfinite(x):
+        return "∞" if x > 0 else ("−∞" if x < 0 else "n/a")
+    return f"{x:.6g}"
+
+
+def _table(v: ValidationResult) -> list[str]:
+    rows = [
+        "| quantity | theory | estimate | interval | n | agree |",
+        "|---|---:|---:|---|---:|:---:|",
+    ]
+    for c in v.comparisons.values():
+        e = c.estimate
+        rows.append(
+            f"| `{c.name}` | {_num(c.theory)} | {_num(e.estimate)} | "
+            f"[{_num(e.ci_low)}, {_num(e.ci_high)}] | {e.n:,} | {'yes' if c.agree else '**NO**'} |"
+        )
+    return rows
+
+
+def results_object(results: list[ValidationResult], command: list[str] | None = None) -> dict:
+    """The JSON object of a multi-model validation."""
+    return {
+        "ok": all(v.ok for v in results),
+        "models": {v.model.name: v.to_dict() for v in results},
+        "provenance": provenance(command),
+    }
+
+
+def write_report(
+    results: list[ValidationResult],
+    out_dir: str | Path,
+    *,
+    plots: bool = True,
+    plot_paths: int = 20_000,
+    threads: int | None = None,
+    command: list[str] | None = None,
+) -> Path:
+    """Write ``index.md``, ``results.json`` and one PNG plot per model into ``out_dir``.
+
+    Returns the path of ``index.md``. Without matplotlib the plots are skipped
+    with a warning on stderr.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    data = results_object(results, command)
+    (out / "results.json").write_text(json.dumps(json_safe(data), indent=2) + "\n")
+
+    plotted: dict[str, str] = {}
+    if plots:
+        try:
+            from montecarlo.plots import plot_curve
+
+            for v in results:
+                if v.model.curve_parameter is None:
+                    continue
+                fig = plot_curve(v.model, paths=plot_paths, rng=v.simulation.seed,
+                                 threads=threads)  # fmt: skip
+                name = f"{v.model.name}.png"
+                fig.savefig(out / name, dpi=150)
+                plotted[v.model.name] = name
+                import matplotlib.pyplot as plt
+
+                plt.close(fig)
+        except ImportError as exc:
+            print(f"driftkit: warning: {exc}; report written without plots", file=sys.stderr)
+
+    prov = data["provenance"]
+    lines = [
+        "# driftkit validation report",
+        "",
+        f"Overall: **{'all quantities agree' if data['ok'] else 'DISAGREEMENT FOUND'}**. "
+        "Each interval is at the Bonferroni-corrected level over the quantities of its "
+        "model; `agree` means the closed form lies inside it.",
+        "",
+        f"driftkit {prov['driftkit']} · numpy {prov['numpy']} · numba {prov['numba']} · "
+        f"sympy {prov['sympy']} · {prov['time']} · `{prov['command']}`",
+        "",
+        "| model | ok | paths | censored | steps | elapsed (s) | steps/s | seed |",
+        "|---|:---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for v in results:
+        s = v.simulation
+        lines.append(
+            f"| [{v.model.name}](#{v.model.name}) | {'yes' if v.ok else '**NO**'} | "
+            f"{s.paths:,} | {s.censored:,} | {s.steps:,} | {s.elapsed_s:.3f} | "
+            f"{s.steps_per_second:.3g} | {s.seed} |"
+        )
+    for v in results:
+        m = v.model
+        lines += [
+            "",
+            f'<a id="{m.name}"></a>',
+            "",
+            f"## {m.name}: {m.title}",
+            "",
+            m.summary,
+            "",
+            "Parameters: " + ", ".join(f"`{k}={val}`" for k, val in m.params.items()),
+            "",
+            f"Family level {v.level:.3%}, per quantity {v.comparison_level:.4%}.",
+            "",
+            *_table(v),
+            "",
+        ]
+        if m.name in plotted:
+            lines += [
+                f"![{m.name}: theory (line) and simulation (points, 99.9% intervals)]"
+                f"({plotted[m.name]})",
+                "",
+            ]
+        lines += [m.derivation(), ""]
+    index = out / "index.md"
+    index.write_text("\n".join(lines))
+    return index
