@@ -243,9 +243,14 @@ def simulate(
     gens = chunk_generators(root, len(sizes))
     results: list[np.ndarray | None] = [None] * len(sizes)
     bar = tqdm(
-        total=paths, unit="path", desc=model.name, disable=not progress, file=sys.stderr,
-        leave=False, dynamic_ncols=True,
-    )  # fmt: skip
+        total=paths,
+        unit="path",
+        desc=model.name,
+        disable=not progress,
+        file=sys.stderr,
+        leave=False,
+        dynamic_ncols=True,
+    )
     with bar:
         if threads == 1 or len(sizes) == 1:
             for i, (g, s) in enumerate(zip(gens, sizes, strict=True)):
@@ -265,8 +270,18 @@ def simulate(
     elapsed = time.perf_counter() - start
     estimates, censored, steps = sim.summarize(model, totals, paths, level, interval)
     return SimulationResult(
-        model=model, estimates=estimates, paths=paths, seed=seed, max_steps=max_steps,
-        censored=censored, steps=steps, elapsed_s=elapsed, threads=threads,
-        chunks=len(sizes), method=method, level=level, interval=interval,
+        model=model,
+        estimates=estimates,
+        paths=paths,
+        seed=seed,
+        max_steps=max_steps,
+        censored=censored,
+        steps=steps,
+        elapsed_s=elapsed,
+        threads=threads,
+        chunks=len(sizes),
+        method=method,
+        level=level,
+        interval=interval,
         provenance=provenance(),
-    )  # fmt: skip
+    )

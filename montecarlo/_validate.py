@@ -106,9 +106,15 @@ def validate(
     names = get_simulator(model).quantities
     per = bonferroni(level, len(names))
     sim = simulate(
-        model, paths, rng, max_steps=max_steps, level=per, interval=interval,
-        threads=threads, progress=progress,
-    )  # fmt: skip
+        model,
+        paths,
+        rng,
+        max_steps=max_steps,
+        level=per,
+        interval=interval,
+        threads=threads,
+        progress=progress,
+    )
     comparisons = {}
     for name in names:
         theory = model.value(name)

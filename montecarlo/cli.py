@@ -96,29 +96,62 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "model",
             metavar="MODEL" + ("|all" if all_ok else ""),
-            help="model name (see `driftkit models`)" + ("; `all` for every model" if all_ok else ""),
+            help="model name (see `driftkit models`)"
+            + ("; `all` for every model" if all_ok else ""),
         )
-        p.add_argument("--set", action="append", metavar="NAME=VALUE", default=[],
-                       help="set a model parameter (repeatable); unset ones take defaults")  # fmt: skip
+        p.add_argument(
+            "--set",
+            action="append",
+            metavar="NAME=VALUE",
+            default=[],
+            help="set a model parameter (repeatable); unset ones take defaults",
+        )
         p.add_argument("--json", action="store_true", help="print one JSON object")
 
     def simulation(p: argparse.ArgumentParser, default_level: float) -> None:
-        p.add_argument("--paths", type=_int_arg("paths", 1), default=DEFAULT_PATHS,
-                       help=f"number of simulated paths (default {DEFAULT_PATHS:,})")  # fmt: skip
-        p.add_argument("--seed", type=_int_arg("seed", 0), default=None,
-                       help="root seed (default: fresh entropy, reported in the output)")  # fmt: skip
-        p.add_argument("--max-steps", type=_int_arg("max-steps", 1), default=DEFAULT_MAX_STEPS,
-                       help="step budget per path; paths that reach it are censored and "
-                       f"counted (default {DEFAULT_MAX_STEPS:,})")  # fmt: skip
-        p.add_argument("--level", type=_level_arg, default=default_level,
-                       help=f"confidence level (default {default_level})")  # fmt: skip
-        p.add_argument("--interval", choices=INTERVAL_METHODS, default="wilson",
-                       help="interval for proportions (default wilson)")  # fmt: skip
-        p.add_argument("--threads", type=_int_arg("threads", 1), default=None,
-                       help="worker threads (default NUMBA_NUM_THREADS); results do not "
-                       "depend on it")  # fmt: skip
-        p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                       help="progress bar on stderr (default: on a terminal, not with --json)")  # fmt: skip
+        p.add_argument(
+            "--paths",
+            type=_int_arg("paths", 1),
+            default=DEFAULT_PATHS,
+            help=f"number of simulated paths (default {DEFAULT_PATHS:,})",
+        )
+        p.add_argument(
+            "--seed",
+            type=_int_arg("seed", 0),
+            default=None,
+            help="root seed (default: fresh entropy, reported in the output)",
+        )
+        p.add_argument(
+            "--max-steps",
+            type=_int_arg("max-steps", 1),
+            default=DEFAULT_MAX_STEPS,
+            help="step budget per path; paths that reach it are censored and "
+            f"counted (default {DEFAULT_MAX_STEPS:,})",
+        )
+        p.add_argument(
+            "--level",
+            type=_level_arg,
+            default=default_level,
+            help=f"confidence level (default {default_level})",
+        )
+        p.add_argument(
+            "--interval",
+            choices=INTERVAL_METHODS,
+            default="wilson",
+            help="interval for proportions (default wilson)",
+        )
+        p.add_argument(
+            "--threads",
+            type=_int_arg("threads", 1),
+            default=None,
+            help="worker threads (default NUMBA_NUM_THREADS); results do not depend on it",
+        )
+        p.add_argument(
+            "--progress",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="progress bar on stderr (default: on a terminal, not with --json)",
+        )
 
     p = sub.add_parser("models", help="list the models, their parameters and defaults")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -126,14 +159,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("theory", help="closed-form values, LaTeX and derivation of a model")
     common(p)
     p.add_argument("--latex", action="store_true", help="print the formulas as an align block")
-    p.add_argument("--derivation", action="store_true",
-                   help="print the derivation (Markdown with LaTeX)")  # fmt: skip
+    p.add_argument(
+        "--derivation", action="store_true", help="print the derivation (Markdown with LaTeX)"
+    )
 
     p = sub.add_parser("simulate", help="Monte Carlo estimates with confidence intervals")
     common(p)
     simulation(p, 0.95)
-    p.add_argument("--method", choices=("naive", "importance"), default="naive",
-                   help="estimation method (default naive)")  # fmt: skip
+    p.add_argument(
+        "--method",
+        choices=("naive", "importance"),
+        default="naive",
+        help="estimation method (default naive)",
+    )
 
     p = sub.add_parser(
         "validate",
@@ -143,8 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common(p, all_ok=True)
     simulation(p, 0.999)
-    p.add_argument("--out", metavar="DIR", default=None,
-                   help="write a report (index.md, results.json, plots) into DIR")  # fmt: skip
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help="write a report (index.md, results.json, plots) into DIR",
+    )
     return parser
 
 
@@ -170,11 +212,16 @@ def _cmd_models(args: argparse.Namespace) -> int:
             "title": cls.title,
             "summary": cls.summary,
             "params": {
-                p.name: {"default": p.default, "range": p.range_text(), "description": p.description}
+                p.name: {
+                    "default": p.default,
+                    "range": p.range_text(),
+                    "description": p.description,
+                }
                 for p in cls.parameters
             },
-            "quantities": {q.name: {"kind": q.kind, "description": q.description}
-                           for q in cls.quantities},  # fmt: skip
+            "quantities": {
+                q.name: {"kind": q.kind, "description": q.description} for q in cls.quantities
+            },
         }
     if args.json:
         _emit_json({"models": data})
@@ -221,21 +268,31 @@ def latex_align(model: Model) -> str:
 def _cmd_simulate(args: argparse.Namespace) -> int:
     model = _build_model(args.model, _parse_sets(args.set))
     res = simulate(
-        model, args.paths, args.seed, max_steps=args.max_steps, method=args.method,
-        level=args.level, interval=args.interval, threads=args.threads,
+        model,
+        args.paths,
+        args.seed,
+        max_steps=args.max_steps,
+        method=args.method,
+        level=args.level,
+        interval=args.interval,
+        threads=args.threads,
         progress=_progress(args),
-    )  # fmt: skip
+    )
     if args.json:
         _emit_json(res.to_dict())
         return 0
     print(f"{model.name}: " + ", ".join(f"{k}={v}" for k, v in model.params.items()))
     width = max(len(k) for k in res.estimates)
     for name, e in res.estimates.items():
-        print(f"  {name:<{width}}  {_fmt(e.estimate):>14}  "
-              f"[{_fmt(e.ci_low)}, {_fmt(e.ci_high)}]  n={e.n:,}")  # fmt: skip
-    print(f"  {res.level:.3%} intervals; paths={res.paths:,} censored={res.censored:,} "
-          f"steps={res.steps:,} elapsed={res.elapsed_s:.3f}s "
-          f"({res.steps_per_second:.3g} steps/s, {res.threads} threads) seed={res.seed}")  # fmt: skip
+        print(
+            f"  {name:<{width}}  {_fmt(e.estimate):>14}  "
+            f"[{_fmt(e.ci_low)}, {_fmt(e.ci_high)}]  n={e.n:,}"
+        )
+    print(
+        f"  {res.level:.3%} intervals; paths={res.paths:,} censored={res.censored:,} "
+        f"steps={res.steps:,} elapsed={res.elapsed_s:.3f}s "
+        f"({res.steps_per_second:.3g} steps/s, {res.threads} threads) seed={res.seed}"
+    )
     return 0
 
 
@@ -254,10 +311,18 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         models = [_build_model(args.model, sets)]
     results = []
     for m in models:
-        results.append(validate(
-            m, args.paths, args.seed, level=args.level, max_steps=args.max_steps,
-            interval=args.interval, threads=args.threads, progress=_progress(args),
-        ))  # fmt: skip
+        results.append(
+            validate(
+                m,
+                args.paths,
+                args.seed,
+                level=args.level,
+                max_steps=args.max_steps,
+                interval=args.interval,
+                threads=args.threads,
+                progress=_progress(args),
+            )
+        )
     if args.out:
         index = write_report(results, args.out, threads=args.threads, command=sys.argv)
         if not args.json:
@@ -284,12 +349,16 @@ def _print_validation(v) -> None:
     width = max(len(k) for k in v.comparisons)
     for name, c in v.comparisons.items():
         e = c.estimate
-        print(f"  {name:<{width}}  theory {_fmt(c.theory):>14}  estimate {_fmt(e.estimate):>14}  "
-              f"[{_fmt(e.ci_low)}, {_fmt(e.ci_high)}]  {'agree' if c.agree else 'DISAGREE'}")  # fmt: skip
-    print(f"  {'OK' if v.ok else 'DISAGREEMENT'} at {v.level:.3%} (Bonferroni, "
-          f"{v.comparison_level:.4%} each); paths={s.paths:,} censored={s.censored:,} "
-          f"steps={s.steps:,} elapsed={s.elapsed_s:.3f}s ({s.steps_per_second:.3g} steps/s) "
-          f"seed={s.seed}")  # fmt: skip
+        print(
+            f"  {name:<{width}}  theory {_fmt(c.theory):>14}  estimate {_fmt(e.estimate):>14}  "
+            f"[{_fmt(e.ci_low)}, {_fmt(e.ci_high)}]  {'agree' if c.agree else 'DISAGREE'}"
+        )
+    print(
+        f"  {'OK' if v.ok else 'DISAGREEMENT'} at {v.level:.3%} (Bonferroni, "
+        f"{v.comparison_level:.4%} each); paths={s.paths:,} censored={s.censored:,} "
+        f"steps={s.steps:,} elapsed={s.elapsed_s:.3f}s ({s.steps_per_second:.3g} steps/s) "
+        f"seed={s.seed}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

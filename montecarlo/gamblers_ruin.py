@@ -111,9 +111,12 @@ class GamblersRuinSimulator(Simulator):
 
     model_class = GamblersRuin
     quantities = (
-        "drift_rate", "step_variance", "escape_probability", "ruin_probability",
+        "drift_rate",
+        "step_variance",
+        "escape_probability",
+        "ruin_probability",
         "mean_exit_time",
-    )  # fmt: skip
+    )
 
     def prepare(self, model: Model) -> tuple:
         table, t_up, t_move = step_table(model["p"], model["q"])

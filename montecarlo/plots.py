@@ -26,9 +26,7 @@ def _pyplot():
         matplotlib.use("Agg", force=False)
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ImportError(
-            'plots need matplotlib: pip install "driftkit[plot]"'
-        ) from exc
+        raise ImportError('plots need matplotlib: pip install "driftkit[plot]"') from exc
     return plt
 
 
@@ -69,8 +67,10 @@ def plot_curve(
     param = param or model.curve_parameter
     if param is None:
         raise ValueError(f"model {model.name} names no curve parameter; pass param=")
-    quantities = quantities or getattr(model, "plot_quantities", None) or tuple(
-        q.name for q in model.quantities
+    quantities = (
+        quantities
+        or getattr(model, "plot_quantities", None)
+        or tuple(q.name for q in model.quantities)
     )
     dense = curve_values(model, param, 400)
     sparse = curve_values(model, param, points)
@@ -80,12 +80,18 @@ def plot_curve(
     )
     streams = plot_root.spawn(len(sparse))
     sims = [
-        simulate(model.replace(**{param: v}), paths, s, level=level, max_steps=max_steps,
-                 threads=threads)
+        simulate(
+            model.replace(**{param: v}), paths, s, level=level, max_steps=max_steps, threads=threads
+        )
         for v, s in zip(sparse.tolist(), streams, strict=True)
-    ]  # fmt: skip
-    fig, axes = plt.subplots(1, len(quantities), figsize=(4.2 * len(quantities), 3.4),
-                             squeeze=False, constrained_layout=True)  # fmt: skip
+    ]
+    fig, axes = plt.subplots(
+        1,
+        len(quantities),
+        figsize=(4.2 * len(quantities), 3.4),
+        squeeze=False,
+        constrained_layout=True,
+    )
     for ax, name in zip(axes[0], quantities, strict=True):
         theory = [model.replace(**{param: v}).value(name) for v in dense.tolist()]
         style = "-" if len(dense) > 60 else "-o"
@@ -93,8 +99,17 @@ def plot_curve(
         est = np.array([s.estimates[name].estimate for s in sims])
         low = np.array([s.estimates[name].ci_low for s in sims])
         high = np.array([s.estimates[name].ci_high for s in sims])
-        ax.errorbar(sparse, est, yerr=[est - low, high - est], fmt="o", color="C3", ms=4,
-                    capsize=3, lw=1.2, label=f"simulation ({level:.1%} CI, {paths:,} paths)")  # fmt: skip
+        ax.errorbar(
+            sparse,
+            est,
+            yerr=[est - low, high - est],
+            fmt="o",
+            color="C3",
+            ms=4,
+            capsize=3,
+            lw=1.2,
+            label=f"simulation ({level:.1%} CI, {paths:,} paths)",
+        )
         q = model.quantity(name)
         ax.set_xlabel(f"${model.parameter(param).latex or param}$")
         ax.set_ylabel(f"${q.symbol}$")
@@ -102,6 +117,7 @@ def plot_curve(
         ax.grid(alpha=0.3)
     fixed = ", ".join(f"{k}={v}" for k, v in model.params.items() if k != param)
     axes[0][0].legend(fontsize=7, loc="best")
-    fig.suptitle(f"{model.title} ({fixed})" + (f", seed {seed}" if seed is not None else ""),
-                 fontsize=9)  # fmt: skip
+    fig.suptitle(
+        f"{model.title} ({fixed})" + (f", seed {seed}" if seed is not None else ""), fontsize=9
+    )
     return fig

@@ -83,8 +83,7 @@ def write_report(
             for v in results:
                 if v.model.curve_parameter is None:
                     continue
-                fig = plot_curve(v.model, paths=plot_paths, rng=v.simulation.seed,
-                                 threads=threads)  # fmt: skip
+                fig = plot_curve(v.model, paths=plot_paths, rng=v.simulation.seed, threads=threads)
                 name = f"{v.model.name}.png"
                 fig.savefig(out / name, dpi=150)
                 plotted[v.model.name] = name

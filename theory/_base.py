@@ -162,7 +162,8 @@ class Model(abc.ABC):
 
     # -- parameters -----------------------------------------------------
     def _check(self, params: dict[str, Any]) -> None:
-        """Cross-parameter constraints; raise :class:`ParameterError`."""
+        """Cross-parameter constraints; raise :class:`ParameterError`. None by default."""
+        return None
 
     @property
     def params(self) -> dict[str, Any]:

@@ -27,6 +27,4 @@ def get_model(name: str) -> type[Model]:
     try:
         return _MODELS[name]
     except KeyError:
-        raise ValueError(
-            f"unknown model {name!r}; the models are: {', '.join(_MODELS)}"
-        ) from None
+        raise ValueError(f"unknown model {name!r}; the models are: {', '.join(_MODELS)}") from None

@@ -73,9 +73,16 @@ def _solve_bvp(f: sp.Function, inhomogeneous: sp.Expr, f0: sp.Expr, fN: sp.Expr)
     general, constants, result = solve(recurrence)
     general_eq, constants_eq, result_eq = solve(recurrence.subs(q, p))
     return _Solved(
-        first_step, recurrence, boundary, general, constants, result,
-        general_eq, constants_eq, result_eq,
-    )  # fmt: skip
+        first_step,
+        recurrence,
+        boundary,
+        general,
+        constants,
+        result,
+        general_eq,
+        constants_eq,
+        result_eq,
+    )
 
 
 @dataclass(frozen=True)
@@ -101,9 +108,7 @@ def _derive() -> _Derived:
     ruin = _solve_bvp(v, sp.Integer(0), sp.Integer(1), sp.Integer(0))
     exit_time = _solve_bvp(D, sp.Integer(1), sp.Integer(0), sp.Integer(0))
     lam = sp.Symbol("lambda")
-    characteristic = sp.expand(
-        escape.recurrence.subs({w(n + 2): lam**2, w(n + 1): lam, w(n): 1})
-    )
+    characteristic = sp.expand(escape.recurrence.subs({w(n + 2): lam**2, w(n + 1): lam, w(n): 1}))
     roots = sp.roots(characteristic, lam)
     return _Derived(step, drift, var, escape, ruin, exit_time, characteristic, roots)
 
@@ -156,13 +161,28 @@ class GamblersRuin(Model):
     parameters = (
         Parameter("p", 0.45, "probability of a +1 step", 0.0, 1.0, latex="p"),
         Parameter("q", 0.55, "probability of a -1 step", 0.0, 1.0, latex="q"),
-        Parameter("lo", 0, "lower absorbing barrier (ruin)", -(10**9), 10**9, integer=True,
-                  latex=r"\mathrm{lo}"),
-        Parameter("hi", 10, "upper absorbing barrier (escape)", -(10**9), 10**9, integer=True,
-                  latex=r"\mathrm{hi}"),
-        Parameter("x0", 5, "starting point, lo < x0 < hi", -(10**9), 10**9, integer=True,
-                  latex="x_0"),
-    )  # fmt: skip
+        Parameter(
+            "lo",
+            0,
+            "lower absorbing barrier (ruin)",
+            -(10**9),
+            10**9,
+            integer=True,
+            latex=r"\mathrm{lo}",
+        ),
+        Parameter(
+            "hi",
+            10,
+            "upper absorbing barrier (escape)",
+            -(10**9),
+            10**9,
+            integer=True,
+            latex=r"\mathrm{hi}",
+        ),
+        Parameter(
+            "x0", 5, "starting point, lo < x0 < hi", -(10**9), 10**9, integer=True, latex="x_0"
+        ),
+    )
     quantities = (
         Quantity("drift_rate", "expected change of the walk per step, E[xi]", r"\mu"),
         Quantity("step_variance", "variance of one step, Var[xi]", r"\sigma^2"),
@@ -185,17 +205,14 @@ class GamblersRuin(Model):
     def _check(self, params: dict[str, Any]) -> None:
         s = params["p"] + params["q"]
         if s > 1.0:
-            raise ParameterError(
-                "q", f"parameters 'p' + 'q' must be in (0, 1], got p + q = {s!r}"
-            )
+            raise ParameterError("q", f"parameters 'p' + 'q' must be in (0, 1], got p + q = {s!r}")
         if s == 0.0:
             raise ParameterError(
                 "p", "parameters 'p' + 'q' must be in (0, 1] (the walk must move), got 0"
             )
         if params["hi"] <= params["lo"]:
             raise ParameterError(
-                "hi", f"parameter 'hi' must be an integer > lo = {params['lo']}, "
-                f"got {params['hi']}"
+                "hi", f"parameter 'hi' must be an integer > lo = {params['lo']}, got {params['hi']}"
             )
         if not params["lo"] < params["x0"] < params["hi"]:
             raise ParameterError(
@@ -225,16 +242,24 @@ class GamblersRuin(Model):
     def latex(self, name: str) -> str:
         """LaTeX of the formula for this model's case, written with ``r = q/p``, ``n``, ``N``."""
         d = _derive()
-        solved = {"escape_probability": d.escape, "ruin_probability": d.ruin,
-                  "mean_exit_time": d.exit_time}.get(name)  # fmt: skip
+        solved = {
+            "escape_probability": d.escape,
+            "ruin_probability": d.ruin,
+            "mean_exit_time": d.exit_time,
+        }.get(name)
         if solved is None:
             return super().latex(name)
         symbol = self.quantity(name).symbol
         if self["p"] == self["q"]:
             where = r"\qquad n = x_0 - \mathrm{lo},\ N = \mathrm{hi} - \mathrm{lo}"
             return f"{symbol} = {sp.latex(solved.result_eq)}{where}"
-        in_r = sp.factor(sp.simplify(sp.powsimp(
-            sp.expand_power_base(solved.result.subs(q, r * p), force=True), force=True)))
+        in_r = sp.factor(
+            sp.simplify(
+                sp.powsimp(
+                    sp.expand_power_base(solved.result.subs(q, r * p), force=True), force=True
+                )
+            )
+        )
         return f"{symbol} = {sp.latex(in_r)}{_WHERE}"
 
     def _value(self, name: str) -> float:
@@ -249,8 +274,10 @@ class GamblersRuin(Model):
         if pv < qv:
             # Mirror x -> lo + hi - x swaps p and q and escape with ruin, so the
             # ratio r = q/p passed to the formula is < 1 and p > 0 (p = 0 is allowed).
-            mirrored = {"escape_probability": "ruin_probability",
-                        "ruin_probability": "escape_probability"}.get(name, name)  # fmt: skip
+            mirrored = {
+                "escape_probability": "ruin_probability",
+                "ruin_probability": "escape_probability",
+            }.get(name, name)
             return self.replace(p=qv, q=pv, x0=lov + hiv - xv)._value(mirrored)
         f = _mp_function(name)
         with mpmath.workdps(_DPS):
@@ -329,8 +356,7 @@ class GamblersRuin(Model):
             *bvp(
                 "Ruin probability",
                 d.ruin,
-                "$v(n)$ be the probability of reaching $\\mathrm{lo}$ before "
-                "$\\mathrm{hi}$",
+                "$v(n)$ be the probability of reaching $\\mathrm{lo}$ before $\\mathrm{hi}$",
             ),
             "It equals $1 - w(n)$, as it must (the walk exits almost surely).",
             "",

@@ -1,0 +1,161 @@
+"""The CLI contract of DESIGN.md: commands, JSON objects, exit codes 0/1/2."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from montecarlo.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_models(capsys):
+    code, out, _ = run(capsys, "models", "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["models"]["gamblers-ruin"]["params"]["p"]["default"] == 0.45
+
+
+def test_theory_json_matches_feller(capsys):
+    code, out, _ = run(
+        capsys,
+        "theory",
+        "gamblers-ruin",
+        "--set",
+        "p=0.45",
+        "--set",
+        "q=0.55",
+        "--set",
+        "hi=100",
+        "--set",
+        "x0=90",
+        "--json",
+    )
+    data = json.loads(out)
+    assert code == 0
+    assert set(data) >= {"model", "params", "quantities", "provenance"}
+    q = data["quantities"]
+    # Feller (1968) vol. I, XIV.3, table 1: ruin 0.866, duration 765.6; six digits
+    # from the exact rational evaluation of (1 - r^90)/(1 - r^100), r = 11/9.
+    assert q["escape_probability"]["value"] == pytest.approx(0.134430631, rel=1e-6)
+    assert q["mean_exit_time"]["value"] == pytest.approx(765.569369, rel=1e-6)
+    assert q["escape_probability"]["latex"].startswith(r"P_{\mathrm{esc}}")
+
+
+def test_theory_latex_and_derivation(capsys):
+    code, out, _ = run(capsys, "theory", "gamblers-ruin", "--latex")
+    assert code == 0 and out.startswith(r"\begin{align}") and r"\end{align}" in out
+    code, out, _ = run(capsys, "theory", "gamblers-ruin", "--derivation")
+    assert code == 0 and "rsolve" in out
+
+
+def test_simulate_json(capsys):
+    code, out, _ = run(
+        capsys, "simulate", "gamblers-ruin", "--paths", "5000", "--seed", "3", "--json"
+    )
+    data = json.loads(out)
+    assert code == 0
+    for key in (
+        "model",
+        "params",
+        "quantities",
+        "paths",
+        "seed",
+        "censored",
+        "steps",
+        "elapsed_s",
+        "provenance",
+    ):
+        assert key in data
+    assert data["seed"] == 3 and data["paths"] == 5000
+    assert set(data["quantities"]["escape_probability"]) == {"estimate", "ci_low", "ci_high", "n"}
+    assert set(data["provenance"]) >= {"driftkit", "numpy", "numba", "sympy", "command", "time"}
+
+
+def test_validate_json_and_report(capsys, tmp_path):
+    code, out, _ = run(
+        capsys,
+        "validate",
+        "all",
+        "--paths",
+        "20000",
+        "--seed",
+        "4",
+        "--json",
+        "--out",
+        str(tmp_path),
+    )
+    data = json.loads(out)
+    assert code == 0 and data["ok"] is True
+    entry = data["models"]["gamblers-ruin"]["quantities"]["escape_probability"]
+    assert set(entry) >= {"value", "latex", "estimate", "ci_low", "ci_high", "n", "agree"}
+    assert (tmp_path / "index.md").read_text().count("| `escape_probability` |") == 1
+    assert json.loads((tmp_path / "results.json").read_text())["ok"] is True
+    assert (tmp_path / "gamblers-ruin.png").stat().st_size > 10_000
+
+
+def test_validate_exit_one_on_disagreement(capsys, monkeypatch):
+    from theory import GamblersRuin
+
+    original = GamblersRuin._value
+
+    def wrong(self, name):
+        value = original(self, name)
+        return value + 0.05 if name == "escape_probability" else value
+
+    monkeypatch.setattr(GamblersRuin, "_value", wrong)
+    code, out, _ = run(capsys, "validate", "gamblers-ruin", "--paths", "20000", "--seed", "1")
+    assert code == 1 and "DISAGREE" in out
+
+
+@pytest.mark.parametrize(
+    "argv,name",
+    [
+        (["--set", "p=1.5"], "p"),
+        (["--set", "p=-0.2"], "p"),
+        (["--set", "p=0.6", "--set", "q=0.5"], "p' + 'q"),
+        (["--set", "x0=0"], "x0"),
+        (["--set", "x0=10"], "x0"),
+        (["--set", "hi=-3"], "hi"),
+        (["--set", "hi=0"], "hi"),
+        (["--paths", "0"], "paths"),
+        (["--paths", "-5"], "paths"),
+        (["--set", "p=abc"], "p"),
+        (["--paths", "many"], "paths"),
+        (["--seed", "x"], "seed"),
+        (["--set", "nope=1"], "nope"),
+        (["--set", "p"], "NAME=VALUE"),
+        (["--method", "importance"], "method"),
+    ],
+)
+@pytest.mark.parametrize("command", ["simulate", "validate"])
+def test_bad_input_exits_2_with_one_line(capsys, command, argv, name):
+    code, out, err = run(capsys, command, "gamblers-ruin", *argv)
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("driftkit: error:")
+    assert name in lines[0]
+
+
+def test_unknown_model_and_command(capsys):
+    code, _, err = run(capsys, "theory", "no-such-model")
+    assert code == 2 and "gamblers-ruin" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, "frobnicate")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+
+
+def test_module_entry_point_runs():
+    proc = subprocess.run(
+        [sys.executable, "-m", "montecarlo", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0 and proc.stdout.startswith("driftkit ")
