@@ -159,3 +159,21 @@ def test_module_entry_point_runs():
         check=False,
     )
     assert proc.returncode == 0 and proc.stdout.startswith("driftkit ")
+
+
+def test_numba_num_threads_does_not_change_results():
+    """DESIGN.md: same seed => identical output with NUMBA_NUM_THREADS=1 and =2."""
+    import os
+
+    outputs = []
+    for threads in ("1", "2"):
+        env = {**os.environ, "NUMBA_NUM_THREADS": threads}
+        proc = subprocess.run(
+            [sys.executable, "-m", "montecarlo", "simulate", "gamblers-ruin", "--paths", "50000",
+             "--seed", "9", "--json"],
+            capture_output=True, text=True, env=env, check=True,
+        )  # fmt: skip
+        data = json.loads(proc.stdout)
+        assert data["threads"] == int(threads)
+        outputs.append((data["quantities"], data["steps"], data["chunks"]))
+    assert outputs[0] == outputs[1]
