@@ -20,7 +20,7 @@ from typing import Any
 
 import numba
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from montecarlo._provenance import provenance
 from montecarlo._rng import RNGLike, chunk_generators, root_sequence
@@ -239,9 +239,6 @@ def simulate(
     sizes = plan_chunks(paths)
     prepared = sim.prepare(model)
     sim.warm_up(model)
-    start = time.perf_counter()
-    gens = chunk_generators(root, len(sizes))
-    results: list[np.ndarray | None] = [None] * len(sizes)
     bar = tqdm(
         total=paths,
         unit="path",
@@ -251,6 +248,9 @@ def simulate(
         leave=False,
         dynamic_ncols=True,
     )
+    start = time.perf_counter()
+    gens = chunk_generators(root, len(sizes))
+    results: list[np.ndarray | None] = [None] * len(sizes)
     with bar:
         if threads == 1 or len(sizes) == 1:
             for i, (g, s) in enumerate(zip(gens, sizes, strict=True)):

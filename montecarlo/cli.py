@@ -204,6 +204,17 @@ def _progress(args: argparse.Namespace) -> bool:
     return (not args.json) and sys.stderr.isatty()
 
 
+def _run_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments shared by simulate and validate."""
+    return {
+        "max_steps": args.max_steps,
+        "level": args.level,
+        "interval": args.interval,
+        "threads": args.threads,
+        "progress": _progress(args),
+    }
+
+
 def _cmd_models(args: argparse.Namespace) -> int:
     data = {}
     for name in model_names():
@@ -267,17 +278,7 @@ def latex_align(model: Model) -> str:
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
     model = _build_model(args.model, _parse_sets(args.set))
-    res = simulate(
-        model,
-        args.paths,
-        args.seed,
-        max_steps=args.max_steps,
-        method=args.method,
-        level=args.level,
-        interval=args.interval,
-        threads=args.threads,
-        progress=_progress(args),
-    )
+    res = simulate(model, args.paths, args.seed, method=args.method, **_run_settings(args))
     if args.json:
         _emit_json(res.to_dict())
         return 0
@@ -309,20 +310,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         ]
     else:
         models = [_build_model(args.model, sets)]
-    results = []
-    for m in models:
-        results.append(
-            validate(
-                m,
-                args.paths,
-                args.seed,
-                level=args.level,
-                max_steps=args.max_steps,
-                interval=args.interval,
-                threads=args.threads,
-                progress=_progress(args),
-            )
-        )
+    results = [validate(m, args.paths, args.seed, **_run_settings(args)) for m in models]
     if args.out:
         index = write_report(results, args.out, threads=args.threads, command=sys.argv)
         if not args.json:
