@@ -13,7 +13,13 @@ import sys
 from typing import Any
 
 from montecarlo import __version__
-from montecarlo._engine import DEFAULT_MAX_STEPS, DEFAULT_PATHS, get_simulator, simulate
+from montecarlo._engine import (
+    DEFAULT_MAX_STEPS,
+    DEFAULT_PATHS,
+    SimulationResult,
+    get_simulator,
+    simulate,
+)
 from montecarlo._stats import INTERVAL_METHODS
 from montecarlo._validate import validate
 from montecarlo.report import json_safe, results_object, write_report
@@ -25,6 +31,16 @@ CITATION = (
     "If you use driftkit in published work, cite it (see CITATION.cff, or `driftkit "
     "theory MODEL --derivation` for the sources of a model's formulas)."
 )
+EXAMPLES = """examples:
+  driftkit models
+  driftkit theory gamblers-ruin --set hi=100 --set x0=90 --json
+  driftkit theory gamblers-ruin --latex
+  driftkit simulate gamblers-ruin --paths 1000000 --seed 1
+  driftkit validate all --out report
+
+exit codes: 0 success (validate: all quantities agree), 1 validate found a
+disagreement, 2 bad input (one line naming the parameter and its allowed range).
+"""
 
 
 class UsageError(ValueError):
@@ -87,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
             "numba Monte Carlo of the same model, and a statistical verdict on whether "
             "they agree."
         ),
-        epilog=CITATION,
+        epilog=EXAMPLES + "\n" + CITATION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"driftkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -279,6 +296,7 @@ def latex_align(model: Model) -> str:
 def _cmd_simulate(args: argparse.Namespace) -> int:
     model = _build_model(args.model, _parse_sets(args.set))
     res = simulate(model, args.paths, args.seed, method=args.method, **_run_settings(args))
+    _warn_censored(res)
     if args.json:
         _emit_json(res.to_dict())
         return 0
@@ -311,6 +329,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     else:
         models = [_build_model(args.model, sets)]
     results = [validate(m, args.paths, args.seed, **_run_settings(args)) for m in models]
+    for v in results:
+        _warn_censored(v.simulation)
     if args.out:
         index = write_report(results, args.out, threads=args.threads, command=sys.argv)
         if not args.json:
@@ -329,6 +349,16 @@ def _has_simulator(name: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _warn_censored(res: SimulationResult) -> None:
+    if res.censored:
+        print(
+            f"driftkit: warning: {res.model.name}: {res.censored:,} of {res.paths:,} paths "
+            f"reached --max-steps {res.max_steps:,} and were censored; the intervals allow "
+            "for every way they could have ended (raise --max-steps for a sharper answer)",
+            file=sys.stderr,
+        )
 
 
 def _print_validation(v) -> None:

@@ -177,3 +177,16 @@ def test_numba_num_threads_does_not_change_results():
         assert data["threads"] == int(threads)
         outputs.append((data["quantities"], data["steps"], data["chunks"]))
     assert outputs[0] == outputs[1]
+
+
+def test_censoring_is_reported(capsys):
+    # A fair walk from 200 in (0, 400) needs 40,000 steps on average (k(N-k)/(2p)),
+    # and cannot exit within 150 steps at all: every path is censored.
+    code, out, err = run(capsys, "simulate", "gamblers-ruin", "--set", "p=0.5", "--set", "q=0.5",
+                         "--set", "hi=400", "--set", "x0=200", "--paths", "500",
+                         "--max-steps", "150", "--seed", "1", "--json")  # fmt: skip
+    data = json.loads(out)
+    assert code == 0 and data["censored"] == 500
+    assert data["quantities"]["mean_exit_time"]["ci_high"] is None  # +inf, open above
+    assert data["quantities"]["escape_probability"]["estimate"] is None  # nothing decided
+    assert "censored" in err and len(err.strip().splitlines()) == 1
