@@ -55,14 +55,18 @@ class _Parser(argparse.ArgumentParser):
 def _int_arg(name: str, minimum: int):
     def parse(text: str) -> int:
         try:
-            value = float(text)
+            value = int(text)  # exact, also for the 128-bit seeds of fresh entropy
         except ValueError:
-            value = float("nan")
-        if not (value == value and value.is_integer() and value >= minimum):
+            try:
+                as_float = float(text)  # accept 1e6 and 5.0
+            except ValueError:
+                as_float = float("nan")
+            value = int(as_float) if as_float.is_integer() else None
+        if value is None or value < minimum:
             raise argparse.ArgumentTypeError(
                 f"parameter '{name}' must be an integer >= {minimum}, got {text!r}"
             )
-        return int(value)
+        return value
 
     return parse
 

@@ -190,3 +190,12 @@ def test_censoring_is_reported(capsys):
     assert data["quantities"]["mean_exit_time"]["ci_high"] is None  # +inf, open above
     assert data["quantities"]["escape_probability"]["estimate"] is None  # nothing decided
     assert "censored" in err and len(err.strip().splitlines()) == 1
+
+
+def test_reported_fresh_seed_reproduces_the_run(capsys):
+    code, out, _ = run(capsys, "simulate", "gamblers-ruin", "--paths", "3000", "--json")
+    first = json.loads(out)
+    assert code == 0 and first["seed"] > 2**64  # fresh 128-bit entropy, reported exactly
+    code, out, _ = run(capsys, "simulate", "gamblers-ruin", "--paths", "3000", "--json",
+                       "--seed", str(first["seed"]))  # fmt: skip
+    assert json.loads(out)["quantities"] == first["quantities"]

@@ -204,7 +204,7 @@ class GamblersRuin(Model):
 
     def _check(self, params: dict[str, Any]) -> None:
         s = params["p"] + params["q"]
-        if s > 1.0:
+        if s > 1.0 + 1e-12:  # tolerate rounding, e.g. of 0.7 + 0.3
             raise ParameterError("q", f"parameters 'p' + 'q' must be in (0, 1], got p + q = {s!r}")
         if s == 0.0:
             raise ParameterError(
