@@ -117,16 +117,29 @@ def _in_model_symbols(expr: sp.Expr) -> sp.Expr:
     return expr.subs({N: hi - lo}).subs({n: x0 - lo})
 
 
+_SOLVED = {
+    "escape_probability": "escape",
+    "ruin_probability": "ruin",
+    "mean_exit_time": "exit_time",
+}
+
+
+def _solved(name: str) -> _Solved:
+    return getattr(_derive(), _SOLVED[name])
+
+
+@functools.cache
+def _in_ratio(name: str) -> sp.Expr:
+    """The p != q result written with r = q/p (for display)."""
+    in_r = sp.expand_power_base(_solved(name).result.subs(q, r * p), force=True)
+    return sp.factor(sp.simplify(sp.powsimp(in_r, force=True)))
+
+
 @functools.cache
 def _mp_function(name: str):
     """mpmath evaluator of the p != q case, arguments (p, q, lo, hi, x0)."""
-    d = _derive()
-    expr = {
-        "escape_probability": d.escape.result,
-        "ruin_probability": d.ruin.result,
-        "mean_exit_time": d.exit_time.result,
-    }[name]
-    return sp.lambdify((p, q, lo, hi, x0), _in_model_symbols(expr), modules="mpmath")
+    expr = _in_model_symbols(_solved(name).result)
+    return sp.lambdify((p, q, lo, hi, x0), expr, modules="mpmath")
 
 
 @register
@@ -228,11 +241,7 @@ class GamblersRuin(Model):
             return d.drift
         if name == "step_variance":
             return d.variance
-        solved = {
-            "escape_probability": d.escape,
-            "ruin_probability": d.ruin,
-            "mean_exit_time": d.exit_time,
-        }[name]
+        solved = _solved(name)
         neq = _in_model_symbols(solved.result)
         eq = _in_model_symbols(solved.result_eq)
         if case:
@@ -241,26 +250,13 @@ class GamblersRuin(Model):
 
     def latex(self, name: str) -> str:
         """LaTeX of the formula for this model's case, written with ``r = q/p``, ``n``, ``N``."""
-        d = _derive()
-        solved = {
-            "escape_probability": d.escape,
-            "ruin_probability": d.ruin,
-            "mean_exit_time": d.exit_time,
-        }.get(name)
-        if solved is None:
+        if name not in _SOLVED:
             return super().latex(name)
         symbol = self.quantity(name).symbol
         if self["p"] == self["q"]:
             where = r"\qquad n = x_0 - \mathrm{lo},\ N = \mathrm{hi} - \mathrm{lo}"
-            return f"{symbol} = {sp.latex(solved.result_eq)}{where}"
-        in_r = sp.factor(
-            sp.simplify(
-                sp.powsimp(
-                    sp.expand_power_base(solved.result.subs(q, r * p), force=True), force=True
-                )
-            )
-        )
-        return f"{symbol} = {sp.latex(in_r)}{_WHERE}"
+            return f"{symbol} = {sp.latex(_solved(name).result_eq)}{where}"
+        return f"{symbol} = {sp.latex(_in_ratio(name))}{_WHERE}"
 
     def _value(self, name: str) -> float:
         pv, qv, lov, hiv, xv = (self[k] for k in ("p", "q", "lo", "hi", "x0"))
