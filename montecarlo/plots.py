@@ -31,19 +31,16 @@ def _pyplot():
 
 
 def curve_values(model: Model, param: str, n: int) -> np.ndarray:
-    """``n`` values of ``param`` across its admissible range for this model (integers stay so)."""
+    """``n`` values of ``param`` inside ``model.curve_range(param)`` (integers stay so)."""
     spec = model.parameter(param)
-    if param == "x0" and "lo" in model.params and "hi" in model.params:
-        low, high = model["lo"], model["hi"]
-        inner_low, inner_high = (low + 1, high - 1) if spec.integer else (low, high)
-    else:
-        raise ValueError(f"no default plotting range for parameter {param!r} of {model.name}")
+    low, high = model.curve_range(param)
     if spec.integer:
+        inner_low, inner_high = int(low) + 1, int(high) - 1
         count = inner_high - inner_low + 1
         if count <= n:
             return np.arange(inner_low, inner_high + 1)
         return np.unique(np.round(np.linspace(inner_low, inner_high, n)).astype(np.int64))
-    return np.linspace(inner_low, inner_high, n + 2)[1:-1]
+    return np.linspace(low, high, n + 2)[1:-1]
 
 
 def plot_curve(

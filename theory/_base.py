@@ -202,6 +202,12 @@ class Model(abc.ABC):
     def __hash__(self) -> int:
         return hash((type(self), tuple(self._params.items())))
 
+    def curve_range(self, param: str) -> tuple[float, float]:
+        """The open interval a plot sweeps ``param`` over (default: ``x0`` in ``(lo, hi)``)."""
+        if param == "x0" and "lo" in self._params and "hi" in self._params:
+            return self["lo"], self["hi"]
+        raise ValueError(f"no plotting range for parameter {param!r} of {self.name}")
+
     # -- quantities -----------------------------------------------------
     @classmethod
     def quantity(cls, name: str) -> Quantity:
