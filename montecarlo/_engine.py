@@ -75,6 +75,11 @@ class Simulator(abc.ABC):
     ) -> tuple[dict[str, Estimate], int, int]:
         """Estimates, number of censored paths, total steps."""
 
+    def simulated_quantities(self, model: Model) -> tuple[str, ...]:
+        """The quantities this simulation estimates for ``model`` (default: all of
+        :attr:`quantities`; override where some are infinite or undefined for a model)."""
+        return self.quantities
+
     def warm_up(self, model: Model) -> None:
         """Compile (or load from numba's cache) the kernel before timing."""
         self.run_chunk(self.prepare(model), np.random.default_rng(0), 1, 1)

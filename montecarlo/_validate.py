@@ -103,7 +103,7 @@ def validate(
     Other arguments are those of :func:`montecarlo.simulate`.
     """
     model = _as_model(model)
-    names = get_simulator(model).quantities
+    names = get_simulator(model).simulated_quantities(model)
     per = bonferroni(level, len(names))
     sim = simulate(
         model,
