@@ -6,7 +6,11 @@
 True
 """
 
-from montecarlo import gamblers_ruin as _gamblers_ruin  # noqa: F401  (registers the kernel)
+# importing a kernel module registers its simulator
+from montecarlo import gamblers_ruin as _gamblers_ruin  # noqa: F401
+from montecarlo import monitored_diffusion as _monitored_diffusion  # noqa: F401
+from montecarlo import ornstein_uhlenbeck as _ornstein_uhlenbeck  # noqa: F401
+from montecarlo import resetting_diffusion as _resetting_diffusion  # noqa: F401
 from montecarlo._engine import (
     SimulationResult,
     Simulator,

@@ -104,6 +104,11 @@ def validate(
     """
     model = _as_model(model)
     names = get_simulator(model).simulated_quantities(model)
+    if not names:
+        raise ValueError(
+            f"nothing to validate for {model.name} at {model.params}: no simulated quantity "
+            "is finite there (e.g. an infinite mean passage time); change the parameters"
+        )
     per = bonferroni(level, len(names))
     sim = simulate(
         model,

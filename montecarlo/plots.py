@@ -5,6 +5,7 @@ matplotlib is an optional dependency (``pip install "driftkit[plot]"``).
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -112,9 +113,12 @@ def plot_curve(
         ax.set_ylabel(f"${q.symbol}$")
         ax.set_title(name.replace("_", " "), fontsize=10)
         ax.grid(alpha=0.3)
-    fixed = ", ".join(f"{k}={v}" for k, v in model.params.items() if k != param)
-    axes[0][0].legend(fontsize=7, loc="best")
-    fig.suptitle(
-        f"{model.title} ({fixed})" + (f", seed {seed}" if seed is not None else ""), fontsize=9
+    fixed = ", ".join(
+        f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}"
+        for k, v in model.params.items()
+        if k != param
     )
+    axes[0][0].legend(fontsize=7, loc="best")
+    title = f"{model.title} ({fixed})" + (f", seed {seed}" if seed is not None else "")
+    fig.suptitle(textwrap.fill(title, width=60 * len(quantities)), fontsize=9)
     return fig

@@ -95,7 +95,8 @@ def test_validate_json_and_report(capsys, tmp_path):
     assert code == 0 and data["ok"] is True
     entry = data["models"]["gamblers-ruin"]["quantities"]["escape_probability"]
     assert set(entry) >= {"value", "latex", "estimate", "ci_low", "ci_high", "n", "agree"}
-    assert (tmp_path / "index.md").read_text().count("| `escape_probability` |") == 1
+    index = (tmp_path / "index.md").read_text()
+    assert "## gamblers-ruin" in index and "| `escape_probability` |" in index
     assert json.loads((tmp_path / "results.json").read_text())["ok"] is True
     assert (tmp_path / "gamblers-ruin.png").stat().st_size > 10_000
 

@@ -12,14 +12,20 @@ from theory._base import Model, Parameter, ParameterError, Quantity, Reference
 from theory._registry import get_model, model_names, register
 from theory._version import __version__
 from theory.gamblers_ruin import GamblersRuin
+from theory.monitored_diffusion import MonitoredDiffusion
+from theory.ornstein_uhlenbeck import OrnsteinUhlenbeck
+from theory.resetting_diffusion import ResettingDiffusion
 
 __all__ = [
     "GamblersRuin",
     "Model",
+    "MonitoredDiffusion",
+    "OrnsteinUhlenbeck",
     "Parameter",
     "ParameterError",
     "Quantity",
     "Reference",
+    "ResettingDiffusion",
     "__version__",
     "get_model",
     "model_names",
