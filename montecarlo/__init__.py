@@ -7,6 +7,7 @@ True
 """
 
 # importing a kernel module registers its simulator
+from montecarlo import brownian_drift as _brownian_drift  # noqa: F401
 from montecarlo import gamblers_ruin as _gamblers_ruin  # noqa: F401
 from montecarlo import monitored_diffusion as _monitored_diffusion  # noqa: F401
 from montecarlo import ornstein_uhlenbeck as _ornstein_uhlenbeck  # noqa: F401

@@ -11,12 +11,14 @@ or numba. Every model is registered under its CLI name::
 from theory._base import Model, Parameter, ParameterError, Quantity, Reference
 from theory._registry import get_model, model_names, register
 from theory._version import __version__
+from theory.brownian_drift import BrownianDrift
 from theory.gamblers_ruin import GamblersRuin
 from theory.monitored_diffusion import MonitoredDiffusion
 from theory.ornstein_uhlenbeck import OrnsteinUhlenbeck
 from theory.resetting_diffusion import ResettingDiffusion
 
 __all__ = [
+    "BrownianDrift",
     "GamblersRuin",
     "Model",
     "MonitoredDiffusion",
