@@ -20,7 +20,7 @@ from montecarlo._engine import (
     get_simulator,
     simulate,
 )
-from montecarlo._stats import INTERVAL_METHODS
+from montecarlo._stats import INTERVAL_METHODS, bonferroni
 from montecarlo._validate import validate
 from montecarlo.report import json_safe, results_object, write_report
 from theory import Model, ParameterError, get_model, model_names
@@ -332,7 +332,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         ]
     else:
         models = [_build_model(args.model, sets)]
-    results = [validate(m, args.paths, args.seed, **_run_settings(args)) for m in models]
+    settings = _run_settings(args)
+    # Bonferroni across models too, so `validate all` keeps the family-wise level
+    settings["level"] = bonferroni(args.level, len(models))
+    results = [validate(m, args.paths, args.seed, **settings) for m in models]
     for v in results:
         _warn_censored(v.simulation)
     if args.out:
