@@ -106,6 +106,23 @@ def mean_interval(
     return mean, mean - half, mean + half
 
 
+def censored_time_mean(
+    total: float, total_sq: float, n: int, censored: int, level: float = 0.95
+) -> Estimate:
+    """Mean of ``n`` non-negative times, ``censored`` of them cut at the step budget.
+
+    Censored times enter with their clock at the cut, a lower bound, so the
+    interval is open above (``ci_high = inf``) whenever any path was censored.
+    """
+    if n >= 2:
+        mean, low, high = mean_interval(total, total_sq, n, level)
+    else:
+        mean, low, high = total / n, 0.0, math.inf
+    if censored:
+        high = math.inf
+    return Estimate(mean, max(low, 0.0), high, n, level, "clt")
+
+
 def normal_estimate(value: float, se: float, n: int, level: float) -> Estimate:
     """An asymptotically normal estimate with standard error ``se``."""
     _check_level(level)

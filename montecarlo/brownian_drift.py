@@ -46,7 +46,12 @@ import numpy as np
 from numba import njit
 
 from montecarlo._engine import Simulator, register_simulator
-from montecarlo._stats import Estimate, censored_proportion, mean_interval, normal_estimate
+from montecarlo._stats import (
+    Estimate,
+    censored_proportion,
+    censored_time_mean,
+    normal_estimate,
+)
 from theory import Model
 from theory.brownian_drift import BrownianDrift
 
@@ -240,13 +245,9 @@ class BrownianDriftSimulator(Simulator):
         }
         # Exit time: censored paths count with their clock, a lower bound, so the
         # interval is open above when any path was censored.
-        if paths >= 2:
-            mean, low, high = mean_interval(acc["sum_t"], acc["sum_t2"], paths, level)
-        else:
-            mean, low, high = acc["sum_t"], 0.0, math.inf
-        if censored:
-            high = math.inf
-        est["mean_exit_time"] = Estimate(mean, max(low, 0.0), high, paths, level, "clt")
+        est["mean_exit_time"] = censored_time_mean(
+            acc["sum_t"], acc["sum_t2"], paths, censored, level
+        )
         sh = acc["sum_h"]
         if sh > 0 and steps >= 2:
             m = acc["sum_dx"] / sh

@@ -22,7 +22,12 @@ import numpy as np
 from numba import njit
 
 from montecarlo._engine import Simulator, register_simulator
-from montecarlo._stats import Estimate, censored_proportion, mean_interval, normal_estimate
+from montecarlo._stats import (
+    Estimate,
+    censored_proportion,
+    censored_time_mean,
+    normal_estimate,
+)
 from theory import GamblersRuin, Model
 
 __all__ = ["GamblersRuinSimulator", "step_table"]
@@ -136,13 +141,9 @@ class GamblersRuinSimulator(Simulator):
         }
         # Exit time: censored paths count as max_steps, a lower bound, so the
         # interval is open above when any path was censored.
-        if paths >= 2:
-            mean, low, high = mean_interval(float(steps), acc["sum_t2"], paths, level)
-        else:
-            mean, low, high = float(steps), 0.0, math.inf
-        if censored:
-            high = math.inf
-        est["mean_exit_time"] = Estimate(mean, max(low, 0.0), high, paths, level, "clt")
+        est["mean_exit_time"] = censored_time_mean(
+            float(steps), acc["sum_t2"], paths, censored, level
+        )
         # Per-step law from all steps drawn. Every step is an independent draw
         # whatever the stopping rule, and by Wald's identities the ratio
         # estimators below have the i.i.d. (multinomial) variance asymptotically.

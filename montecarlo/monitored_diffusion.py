@@ -31,7 +31,7 @@ import numpy as np
 from numba import njit
 
 from montecarlo._engine import Simulator, register_simulator
-from montecarlo._stats import Estimate, censored_proportion, mean_interval
+from montecarlo._stats import Estimate, censored_proportion, censored_time_mean
 from theory import Model
 from theory.monitored_diffusion import MonitoredDiffusion
 
@@ -138,13 +138,7 @@ class MonitoredDiffusionSimulator(Simulator):
         }
         # Censored paths contribute their elapsed time, a lower bound: the
         # interval is then open above.
-        if paths >= 2:
-            mean, low, high = mean_interval(acc["sum_t"], acc["sum_t2"], paths, level)
-        else:
-            mean, low, high = acc["sum_t"], 0.0, math.inf
-        if censored:
-            high = math.inf
-        est["mean_time"] = Estimate(mean, max(low, 0.0), high, paths, level, "clt")
+        est["mean_time"] = censored_time_mean(acc["sum_t"], acc["sum_t2"], paths, censored, level)
         return {k: est[k] for k in self.quantities}, censored, int(acc["steps"])
 
 

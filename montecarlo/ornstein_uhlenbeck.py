@@ -41,7 +41,7 @@ from numba import njit
 from scipy import special
 
 from montecarlo._engine import Simulator, register_simulator
-from montecarlo._stats import Estimate, censored_proportion, mean_interval
+from montecarlo._stats import Estimate, censored_proportion, censored_time_mean
 from theory import Model
 from theory.ornstein_uhlenbeck import OrnsteinUhlenbeck
 
@@ -164,13 +164,9 @@ class OrnsteinUhlenbeckSimulator(Simulator):
         }
         # Passage time: censored paths count as max_steps * dt, a lower bound, so the
         # interval is open above when any path was censored.
-        if paths >= 2:
-            mean, low, high = mean_interval(acc["sum_t"], acc["sum_t2"], paths, level)
-        else:
-            mean, low, high = acc["sum_t"], 0.0, math.inf
-        if censored:
-            high = math.inf
-        est["mean_first_passage_time"] = Estimate(mean, max(low, 0.0), high, paths, level, "clt")
+        est["mean_first_passage_time"] = censored_time_mean(
+            acc["sum_t"], acc["sum_t2"], paths, censored, level
+        )
         return {k: est[k] for k in self.quantities}, censored, steps
 
 

@@ -37,7 +37,7 @@ import numpy as np
 from numba import njit
 
 from montecarlo._engine import Simulator, register_simulator
-from montecarlo._stats import Estimate, mean_interval
+from montecarlo._stats import censored_time_mean
 from theory import Model
 from theory.resetting_diffusion import ResettingDiffusion
 
@@ -137,13 +137,11 @@ class ResettingDiffusionSimulator(Simulator):
         censored, steps = int(acc["censored"]), int(acc["steps"])
         # Passage time: censored paths count with their time so far, a lower bound,
         # so the interval is open above when any path was censored.
-        if paths >= 2:
-            mean, low, high = mean_interval(acc["sum_t"], acc["sum_t2"], paths, level)
-        else:
-            mean, low, high = acc["sum_t"], 0.0, math.inf
-        if censored:
-            high = math.inf
-        est = {"mean_first_passage_time": Estimate(mean, max(low, 0.0), high, paths, level, "clt")}
+        est = {
+            "mean_first_passage_time": censored_time_mean(
+                acc["sum_t"], acc["sum_t2"], paths, censored, level
+            )
+        }
         return est, censored, steps
 
 
