@@ -12,19 +12,27 @@ from theory._base import Model, Parameter, ParameterError, Quantity, Reference
 from theory._registry import get_model, model_names, register
 from theory._version import __version__
 from theory.brownian_drift import BrownianDrift
+from theory.entropy_ball import EntropyBall
+from theory.fisher_geometric import FisherGeometric
 from theory.gamblers_ruin import GamblersRuin
+from theory.goodhart_selection import GoodhartSelection
 from theory.monitored_diffusion import MonitoredDiffusion
 from theory.ornstein_uhlenbeck import OrnsteinUhlenbeck
+from theory.proxy_selection import ProxySelection
 from theory.resetting_diffusion import ResettingDiffusion
 
 __all__ = [
     "BrownianDrift",
+    "EntropyBall",
+    "FisherGeometric",
     "GamblersRuin",
+    "GoodhartSelection",
     "Model",
     "MonitoredDiffusion",
     "OrnsteinUhlenbeck",
     "Parameter",
     "ParameterError",
+    "ProxySelection",
     "Quantity",
     "Reference",
     "ResettingDiffusion",
