@@ -409,5 +409,5 @@ def test_registry_expressions_and_derivation():
     for needle in ("dsolve", "Case $\\mu = 0$", "Mean exit time", "GaussianInverse", "images"):
         assert needle in text
     assert any("@book" in r.bibtex for r in m.references)
-    assert m.parameter("dt").description.startswith("time step of the simulation")
+    assert "simulation time step" in m.parameter("dt").description
     assert np.isfinite(list(m.values().values())).all()

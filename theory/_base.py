@@ -17,7 +17,14 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
-__all__ = ["Model", "Parameter", "ParameterError", "Quantity", "Reference"]
+__all__ = [
+    "Model",
+    "Parameter",
+    "ParameterError",
+    "Quantity",
+    "Reference",
+    "time_step_parameter",
+]
 
 
 class ParameterError(ValueError):
@@ -99,6 +106,21 @@ class Parameter:
                 self.name, f"parameter '{self.name}' must be {self.range_text()}, got {_fmt(x)}"
             )
         return int(x) if self.integer else x
+
+
+def time_step_parameter(default: float = 0.01) -> Parameter:
+    """The ``dt`` parameter of a continuous-time model: the simulation's time step.
+
+    No theory value depends on it; it only sets the Monte Carlo grid.
+    """
+    return Parameter(
+        "dt",
+        default,
+        "simulation time step (Monte Carlo only; the theory does not depend on it)",
+        0.0,
+        low_open=True,
+        latex=r"\Delta t",
+    )
 
 
 @dataclass(frozen=True)

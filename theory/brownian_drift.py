@@ -40,7 +40,7 @@ import mpmath
 import sympy as sp
 from sympy.stats import E, GaussianInverse, Normal, cdf, moment_generating_function
 
-from theory._base import Model, Parameter, ParameterError, Quantity, Reference
+from theory._base import Model, Parameter, ParameterError, Quantity, Reference, time_step_parameter
 from theory._registry import register
 
 __all__ = ["BrownianDrift"]
@@ -361,15 +361,7 @@ class BrownianDrift(Model):
             high_open=True,
             latex="t",
         ),
-        Parameter(
-            "dt",
-            0.01,
-            "time step of the simulation only (> 0); no theory value depends on it",
-            0.0,
-            low_open=True,
-            high_open=True,
-            latex=r"\Delta t",
-        ),
+        time_step_parameter(),
     )
     quantities = (
         Quantity("drift_rate", "expected displacement per unit time, E[dX]/dt", r"v"),

@@ -45,7 +45,7 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from theory._base import Model, Parameter, ParameterError, Quantity, Reference
+from theory._base import Model, Parameter, ParameterError, Quantity, Reference, time_step_parameter
 from theory._registry import register
 
 __all__ = ["MonitoredDiffusion"]
@@ -279,13 +279,7 @@ class MonitoredDiffusion(Model):
         Parameter("lo", 0.0, "lower absorbing barrier", **_real(), latex=r"\mathrm{lo}"),
         Parameter("hi", 3.0, "upper absorbing barrier (escape)", **_real(), latex=r"\mathrm{hi}"),
         Parameter("x0", 1.0, "starting point, lo < x0 < hi", **_real(), latex="x_0"),
-        Parameter(
-            "dt",
-            0.01,
-            "simulation time step (Monte Carlo only; the theory does not depend on it)",
-            **_real(0.0),
-            latex=r"\Delta t",
-        ),
+        time_step_parameter(),
     )
     quantities = (
         Quantity(

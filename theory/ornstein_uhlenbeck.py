@@ -44,7 +44,7 @@ import numpy as np
 import sympy as sp
 from scipy import integrate, special
 
-from theory._base import Model, Parameter, ParameterError, Quantity, Reference
+from theory._base import Model, Parameter, ParameterError, Quantity, Reference, time_step_parameter
 from theory._registry import register
 
 __all__ = ["OrnsteinUhlenbeck"]
@@ -252,14 +252,7 @@ class OrnsteinUhlenbeck(Model):
         Parameter("sigma", math.sqrt(2), "noise amplitude", 0.0, low_open=True, latex=r"\sigma"),
         Parameter("x0", 0.0, "starting point, x0 < hi", latex="x_0"),
         Parameter("hi", 1.0, "threshold (first passage upward)", latex=r"\mathrm{hi}"),
-        Parameter(
-            "dt",
-            0.01,
-            "time step of the simulation only (the theory does not depend on it)",
-            0.0,
-            low_open=True,
-            latex=r"\Delta t",
-        ),
+        time_step_parameter(),
     )
     quantities = (
         Quantity(

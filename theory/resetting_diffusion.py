@@ -39,7 +39,7 @@ from scipy.integrate import quad
 from scipy.optimize import brentq, minimize_scalar
 from scipy.special import log_ndtr, ndtr
 
-from theory._base import Model, Parameter, ParameterError, Quantity, Reference
+from theory._base import Model, Parameter, ParameterError, Quantity, Reference, time_step_parameter
 from theory._registry import register
 
 __all__ = ["ResettingDiffusion", "optimal_w", "stationarity"]
@@ -304,14 +304,7 @@ class ResettingDiffusion(Model):
             0.0,
             latex="P",
         ),
-        Parameter(
-            "dt",
-            0.01,
-            "simulation time step (Monte Carlo only; the theory does not depend on it)",
-            0.0,
-            low_open=True,
-            latex=r"\Delta t",
-        ),
+        time_step_parameter(),
     )
     quantities = (
         Quantity(
