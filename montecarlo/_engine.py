@@ -58,6 +58,10 @@ class Simulator(abc.ABC):
     quantities: tuple[str, ...]
     #: the estimation methods offered (``simulate(method=...)``)
     methods: tuple[str, ...] = ("naive",)
+    #: paths when the caller gives none (a population model's "path" is a whole population)
+    default_paths: int = DEFAULT_PATHS
+    #: fewest paths in a chunk (``plan_chunks``); small for models whose paths are costly
+    min_chunk_paths: int = MIN_CHUNK_PATHS
 
     @abc.abstractmethod
     def prepare(self, model: Model) -> tuple:
@@ -79,6 +83,16 @@ class Simulator(abc.ABC):
         """The quantities this simulation estimates for ``model`` (default: all of
         :attr:`quantities`; override where some are infinite or undefined for a model)."""
         return self.quantities
+
+    def tolerance(self, model: Model, name: str) -> float:
+        """A stated allowance beside the interval for an *approximate* quantity.
+
+        Validation counts ``name`` as agreeing when the theory value is within this
+        distance of the interval. ``0`` (the default) for exact quantities; a model
+        whose theory is an approximation (a mean-field limit, a diffusion limit)
+        overrides this with its known error, and the allowance is reported.
+        """
+        return 0.0
 
     def warm_up(self, model: Model) -> None:
         """Compile (or load from numba's cache) the kernel before timing."""
@@ -104,9 +118,9 @@ def get_simulator(model: Model | str) -> Simulator:
         ) from None
 
 
-def plan_chunks(paths: int) -> list[int]:
-    """Chunk sizes for ``paths`` paths: a function of ``paths`` alone."""
-    n_chunks = max(1, min(MAX_CHUNKS, paths // MIN_CHUNK_PATHS))
+def plan_chunks(paths: int, min_chunk_paths: int = MIN_CHUNK_PATHS) -> list[int]:
+    """Chunk sizes for ``paths`` paths: a function of ``paths`` (and the model) alone."""
+    n_chunks = max(1, min(MAX_CHUNKS, paths // min_chunk_paths))
     base, extra = divmod(paths, n_chunks)
     return [base + (i < extra) for i in range(n_chunks)]
 
@@ -185,7 +199,7 @@ def _as_model(model: Model | str) -> Model:
 
 def simulate(
     model: Model | str,
-    paths: int = DEFAULT_PATHS,
+    paths: int | None = None,
     rng: RNGLike = None,
     *,
     max_steps: int = DEFAULT_MAX_STEPS,
@@ -202,7 +216,8 @@ def simulate(
     model
         A :class:`theory.Model` instance (or a registered name, at its defaults).
     paths
-        Number of independent paths (>= 1).
+        Number of independent paths (>= 1); default the simulator's
+        ``default_paths`` (100,000, or fewer where a path is a whole population).
     rng
         ``None``, an ``int`` seed, a ``SeedSequence`` or a ``Generator``.
     max_steps
@@ -225,7 +240,7 @@ def simulate(
     """
     model = _as_model(model)
     sim = get_simulator(model)
-    paths = _positive_int("paths", paths)
+    paths = sim.default_paths if paths is None else _positive_int("paths", paths)
     max_steps = _positive_int("max_steps", max_steps)
     threads = default_threads() if threads is None else _positive_int("threads", threads)
     if method not in sim.methods:
@@ -241,7 +256,7 @@ def simulate(
         raise ValueError(f"parameter 'level' must be a number in (0, 1), got {level!r}")
 
     root, seed = root_sequence(rng)
-    sizes = plan_chunks(paths)
+    sizes = plan_chunks(paths, sim.min_chunk_paths)
     prepared = sim.prepare(model)
     sim.warm_up(model)
     bar = tqdm(

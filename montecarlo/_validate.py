@@ -8,7 +8,6 @@ from typing import Any
 
 from montecarlo._engine import (
     DEFAULT_MAX_STEPS,
-    DEFAULT_PATHS,
     SimulationResult,
     _as_model,
     get_simulator,
@@ -31,10 +30,12 @@ class Comparison:
     kind: str
     estimate: Estimate
     agree: bool
+    #: allowance beside the interval for an approximate theory (0 for exact ones)
+    tolerance: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         e = self.estimate
-        return {
+        out = {
             "value": self.theory,
             "latex": self.latex,
             "kind": self.kind,
@@ -44,6 +45,9 @@ class Comparison:
             "n": e.n,
             "agree": self.agree,
         }
+        if self.tolerance:
+            out["tolerance"] = self.tolerance
+        return out
 
 
 @dataclass
@@ -85,7 +89,7 @@ class ValidationResult:
 
 def validate(
     model: Model | str,
-    paths: int = DEFAULT_PATHS,
+    paths: int | None = None,
     rng: RNGLike = None,
     *,
     level: float = 0.999,
@@ -99,11 +103,14 @@ def validate(
     Each quantity's interval is built at the Bonferroni-corrected level
     ``1 - (1 - level) / m`` over the ``m`` quantities compared, so with a
     correct theory all agree with probability at least ``level`` (default
-    99.9%). ``agree`` is true when the theory value lies inside the interval.
+    99.9%). ``agree`` is true when the theory value lies inside the interval,
+    widened for an approximate quantity by the simulator's stated
+    :meth:`~montecarlo.Simulator.tolerance` (reported as ``tolerance``).
     Other arguments are those of :func:`montecarlo.simulate`.
     """
     model = _as_model(model)
-    names = get_simulator(model).simulated_quantities(model)
+    simulator = get_simulator(model)
+    names = simulator.simulated_quantities(model)
     if not names:
         raise ValueError(
             f"nothing to validate for {model.name} at {model.params}: no simulated quantity "
@@ -124,8 +131,9 @@ def validate(
     for name in names:
         theory = model.value(name)
         est = sim.estimates[name]
-        agree = math.isfinite(theory) and est.contains(theory)
+        tol = float(simulator.tolerance(model, name))
+        agree = math.isfinite(theory) and est.ci_low - tol <= theory <= est.ci_high + tol
         comparisons[name] = Comparison(
-            name, theory, model.latex(name), model.quantity(name).kind, est, agree
+            name, theory, model.latex(name), model.quantity(name).kind, est, agree, tol
         )
     return ValidationResult(sim, comparisons, level, per)

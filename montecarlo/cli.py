@@ -133,8 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--paths",
             type=_int_arg("paths", 1),
-            default=DEFAULT_PATHS,
-            help=f"number of simulated paths (default {DEFAULT_PATHS:,})",
+            default=None,
+            help=f"number of simulated paths (default {DEFAULT_PATHS:,}; fewer for population "
+            "models, whose path is a whole population: see `driftkit models`)",
         )
         p.add_argument(
             "--seed",
@@ -254,6 +255,7 @@ def _cmd_models(args: argparse.Namespace) -> int:
             "quantities": {
                 q.name: {"kind": q.kind, "description": q.description} for q in cls.quantities
             },
+            "default_paths": get_simulator(name).default_paths,
         }
     if args.json:
         _emit_json({"models": data})
@@ -264,6 +266,7 @@ def _cmd_models(args: argparse.Namespace) -> int:
         for pname, pd in d["params"].items():
             print(f"  --set {pname}={pd['default']:<8}  {pd['description']} ({pd['range']})")
         print("  quantities: " + ", ".join(d["quantities"]))
+        print(f"  default paths: {d['default_paths']:,}")
     return 0
 
 
@@ -374,9 +377,10 @@ def _print_validation(v) -> None:
     width = max(len(k) for k in v.comparisons)
     for name, c in v.comparisons.items():
         e = c.estimate
+        tol = f" ± {_fmt(c.tolerance)}" if c.tolerance else ""
         print(
             f"  {name:<{width}}  theory {_fmt(c.theory):>14}  estimate {_fmt(e.estimate):>14}  "
-            f"[{_fmt(e.ci_low)}, {_fmt(e.ci_high)}]  {'agree' if c.agree else 'DISAGREE'}"
+            f"[{_fmt(e.ci_low)}, {_fmt(e.ci_high)}]{tol}  {'agree' if c.agree else 'DISAGREE'}"
         )
     print(
         f"  {'OK' if v.ok else 'DISAGREEMENT'} at {v.level:.3%} (Bonferroni, "

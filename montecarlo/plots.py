@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from montecarlo._engine import simulate
+from montecarlo._engine import get_simulator, simulate
 from montecarlo._rng import RNGLike, root_sequence
 from theory import Model
 
@@ -32,9 +32,17 @@ def _pyplot():
 
 
 def curve_values(model: Model, param: str, n: int) -> np.ndarray:
-    """``n`` values of ``param`` inside ``model.curve_range(param)`` (integers stay so)."""
+    """``n`` values of ``param`` inside ``model.curve_range(param)`` (integers stay so).
+
+    Evenly spaced, or geometrically spaced (ends included) when ``model.curve_log``.
+    """
     spec = model.parameter(param)
     low, high = model.curve_range(param)
+    if model.curve_log:
+        values = np.geomspace(low, high, n)
+        if spec.integer:
+            return np.unique(np.round(values).astype(np.int64))
+        return values
     if spec.integer:
         inner_low, inner_high = int(low) + 1, int(high) - 1
         count = inner_high - inner_low + 1
@@ -50,7 +58,7 @@ def plot_curve(
     param: str | None = None,
     *,
     points: int = 9,
-    paths: int = 20_000,
+    paths: int | None = None,
     rng: RNGLike = None,
     level: float = 0.999,
     max_steps: int = 1_000_000,
@@ -58,10 +66,13 @@ def plot_curve(
 ) -> Any:
     """Theory curves of ``quantities`` against ``param``, with simulated points.
 
-    Each point is an independent simulation of ``paths`` paths; its bar is the
-    ``level`` interval of that point alone. Returns a matplotlib ``Figure``.
+    Each point is an independent simulation of ``paths`` paths (default: 20,000,
+    or the simulator's ``default_paths`` if fewer); its bar is the ``level``
+    interval of that point alone. Returns a matplotlib ``Figure``.
     """
     plt = _pyplot()
+    if paths is None:
+        paths = min(20_000, get_simulator(model).default_paths)
     param = param or model.curve_parameter
     if param is None:
         raise ValueError(f"model {model.name} names no curve parameter; pass param=")
@@ -110,6 +121,8 @@ def plot_curve(
         )
         q = model.quantity(name)
         ax.set_xlabel(f"${model.parameter(param).latex or param}$")
+        if model.curve_log:
+            ax.set_xscale("log")
         ax.set_ylabel(f"${q.symbol}$")
         ax.set_title(name.replace("_", " "), fontsize=10)
         ax.grid(alpha=0.3)

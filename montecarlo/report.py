@@ -40,9 +40,11 @@ def _table(v: ValidationResult) -> list[str]:
     ]
     for c in v.comparisons.values():
         e = c.estimate
+        tol = f" ± {_num(c.tolerance)}" if c.tolerance else ""
         rows.append(
             f"| `{c.name}` | {_num(c.theory)} | {_num(e.estimate)} | "
-            f"[{_num(e.ci_low)}, {_num(e.ci_high)}] | {e.n:,} | {'yes' if c.agree else '**NO**'} |"
+            f"[{_num(e.ci_low)}, {_num(e.ci_high)}]{tol} | {e.n:,} | "
+            f"{'yes' if c.agree else '**NO**'} |"
         )
     return rows
 
@@ -143,8 +145,16 @@ def write_report(
     return index
 
 
-def model_page(v: ValidationResult, image: str | None) -> str:
-    """A documentation page for one model: statement, parameters, derivation, validation."""
+def model_page(
+    v: ValidationResult,
+    image: str | list[str] | None,
+    captions: list[str] | None = None,
+    plot_paths: int = 20_000,
+) -> str:
+    """A documentation page for one model: statement, parameters, derivation, validation.
+
+    ``image`` is one plot or several (e.g. one per variant, with ``captions``).
+    """
     m = v.model
     cls = type(m)
     formulas = [f"$$ {m.latex(q.name)} $$" for q in cls.quantities]
@@ -188,12 +198,14 @@ def model_page(v: ValidationResult, image: str | None) -> str:
         *_table(v),
         "",
     ]
-    if image:
+    images = [image] if isinstance(image, str) else list(image or [])
+    for img, caption in zip(images, captions or [None] * len(images), strict=True):
         lines += [
-            f"![{m.name}: theory (line) and simulation (points with 99.9% intervals)]({image})",
+            f"![{m.name}: theory (line) and simulation (points with 99.9% intervals)]({img})",
             "",
-            "Theory as a line, simulation as points with 99.9% interval bars "
-            "(20,000 paths per point).",
+            caption
+            or "Theory as a line, simulation as points with 99.9% interval bars "
+            f"({plot_paths:,} paths per point).",
             "",
         ]
     refs = [f"- {r.text}" for r in cls.references]

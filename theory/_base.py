@@ -168,6 +168,10 @@ class Model(abc.ABC):
     #: the parameter a plot puts on its horizontal axis, and the quantities it plots
     curve_parameter: ClassVar[str | None] = None
     plot_quantities: ClassVar[tuple[str, ...]] = ()
+    #: sweep the curve parameter on a logarithmic axis (e.g. a number of steps)
+    curve_log: ClassVar[bool] = False
+    #: further parameter sets the documentation draws a figure for (e.g. a model's variants)
+    plot_variants: ClassVar[tuple[dict[str, Any], ...]] = ()
 
     def __init__(self, **params: Any) -> None:
         names = [p.name for p in self.parameters]
