@@ -86,3 +86,41 @@ def test_step_table_cells():
 def test_bad_run_settings(kwargs, name):
     with pytest.raises(ValueError, match=f"'{name}'"):
         simulate(MODEL, **{"paths": 100, **kwargs})
+
+
+def test_plan_chunks_respects_the_models_chunk_size():
+    # a population model's path is costly: with min_chunk_paths=1, 10 paths make 10 chunks
+    assert plan_chunks(10, 1) == [1] * 10
+    assert plan_chunks(200, 1) == [4] * 8 + [3] * 56  # at most 64 chunks, sizes differ by 1
+    assert plan_chunks(10) == [10]  # default: at least 4096 paths per chunk
+
+
+def test_default_paths_come_from_the_simulator(monkeypatch):
+    from montecarlo import get_simulator
+
+    sim = get_simulator(MODEL)
+    monkeypatch.setattr(sim, "default_paths", 1234)
+    assert simulate(MODEL, rng=1).paths == 1234
+
+
+def test_stated_tolerance_widens_the_agreement_and_is_reported(monkeypatch):
+    from montecarlo import get_simulator, validate
+
+    true_value = GamblersRuin._value
+    # a theory 0.05 off the exact escape probability (about 10 interval half-widths at
+    # 20,000 paths) disagrees; with a stated tolerance of 0.1 it agrees, and says so
+    monkeypatch.setattr(
+        GamblersRuin,
+        "_value",
+        lambda self, name: true_value(self, name) + (0.05 if name == "escape_probability" else 0),
+    )
+    wrong = validate(MODEL, 20_000, rng=3)
+    assert not wrong["escape_probability"].agree
+    assert "tolerance" not in wrong["escape_probability"].to_dict()
+    sim = get_simulator(MODEL)
+    monkeypatch.setattr(
+        type(sim), "tolerance", lambda self, m, n: 0.1 if n == "escape_probability" else 0.0
+    )
+    allowed = validate(MODEL, 20_000, rng=3)
+    assert allowed["escape_probability"].agree
+    assert allowed["escape_probability"].to_dict()["tolerance"] == 0.1
