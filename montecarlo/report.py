@@ -8,8 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from montecarlo._provenance import provenance
 from montecarlo._validate import ValidationResult
+from montecarlo.cite import bibtex, references_for
 
 __all__ = ["json_safe", "write_report"]
 
@@ -63,31 +66,41 @@ def write_report(
     out_dir: str | Path,
     *,
     plots: bool = True,
-    plot_paths: int = 20_000,
+    plot_paths: int | None = None,
     threads: int | None = None,
     command: list[str] | None = None,
+    progress: bool = False,
 ) -> Path:
-    """Write ``index.md``, ``results.json`` and one PNG plot per model into ``out_dir``.
+    """Write a validation report into ``out_dir``.
 
-    Returns the path of ``index.md``. Without matplotlib the plots are skipped
-    with a warning on stderr.
+    ``index.md`` (a summary table, then per model: its table of theory, estimate,
+    interval and verdict, its plot and its derivation), ``results.json`` (every
+    number, with provenance), ``references.bib`` (driftkit and the sources of the
+    formulas) and per model a plot as PNG and PDF (theory as a line, simulation as
+    points; ``plot_paths`` per point, default 20,000 or the model's default paths
+    if fewer). Returns the path of ``index.md``. Without matplotlib the plots are
+    skipped with a warning on stderr. ``progress`` shows a bar over the plots.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     data = results_object(results, command)
     (out / "results.json").write_text(json.dumps(json_safe(data), indent=2) + "\n")
+    refs = references_for(v.model for v in results)
+    (out / "references.bib").write_text(bibtex(refs))
 
     plotted: dict[str, str] = {}
     if plots:
         try:
             from montecarlo.plots import plot_curve
 
-            for v in results:
-                if v.model.curve_parameter is None:
-                    continue
+            todo = [v for v in results if v.model.curve_parameter is not None]
+            for v in tqdm(
+                todo, desc="plots", unit="model", disable=not progress, file=sys.stderr, leave=False
+            ):
                 fig = plot_curve(v.model, paths=plot_paths, rng=v.simulation.seed, threads=threads)
                 name = f"{v.model.name}.png"
                 fig.savefig(out / name, dpi=150)
+                fig.savefig(out / f"{v.model.name}.pdf")
                 plotted[v.model.name] = name
                 import matplotlib.pyplot as plt
 
@@ -105,6 +118,26 @@ def write_report(
         "",
         f"driftkit {prov['driftkit']} · numpy {prov['numpy']} · numba {prov['numba']} · "
         f"sympy {prov['sympy']} · {prov['time']} · `{prov['command']}`",
+        "",
+        "Cite driftkit and the sources of the formulas: [references.bib](references.bib).",
+        "",
+        "## All quantities",
+        "",
+        "| model | quantity | kind | theory | estimate | interval | agree |",
+        "|---|---|---|---:|---:|---|:---:|",
+    ]
+    for v in results:
+        for c in v.comparisons.values():
+            e = c.estimate
+            tol = f" ± {_num(c.tolerance)}" if c.tolerance else ""
+            lines.append(
+                f"| [{v.model.name}](#{v.model.name}) | `{c.name}` | {c.kind} | {_num(c.theory)} | "
+                f"{_num(e.estimate)} | [{_num(e.ci_low)}, {_num(e.ci_high)}]{tol} | "
+                f"{'yes' if c.agree else '**NO**'} |"
+            )
+    lines += [
+        "",
+        "## Runs",
         "",
         "| model | ok | paths | censored | steps | elapsed (s) | steps/s | seed |",
         "|---|:---:|---:|---:|---:|---:|---:|---:|",
@@ -138,8 +171,13 @@ def write_report(
                 f"![{m.name}: theory (line) and simulation (points, 99.9% intervals)]"
                 f"({plotted[m.name]})",
                 "",
+                f"Plot also as [PDF]({m.name}.pdf) for print.",
+                "",
             ]
         lines += [m.derivation(), ""]
+        if m.references:
+            keys = ", ".join(f"`{r.key}`" for r in m.references)
+            lines += [f"Sources (BibTeX keys in [references.bib](references.bib)): {keys}.", ""]
     index = out / "index.md"
     index.write_text("\n".join(lines))
     return index

@@ -78,7 +78,12 @@ def test_simulate_json(capsys):
     assert set(data["provenance"]) >= {"driftkit", "numpy", "numba", "sympy", "command", "time"}
 
 
-def test_validate_json_and_report(capsys, tmp_path):
+def test_validate_json_and_report(capsys, tmp_path, monkeypatch):
+    # `validate all` over two models (all of them at defaults is the README's job, too slow
+    # for a unit test); --paths applies to every model
+    import montecarlo.cli as cli
+
+    monkeypatch.setattr(cli, "model_names", lambda: ["gamblers-ruin", "goodhart-selection"])
     code, out, _ = run(
         capsys,
         "validate",
@@ -93,12 +98,27 @@ def test_validate_json_and_report(capsys, tmp_path):
     )
     data = json.loads(out)
     assert code == 0 and data["ok"] is True
+    assert set(data["models"]) == {"gamblers-ruin", "goodhart-selection"}
     entry = data["models"]["gamblers-ruin"]["quantities"]["escape_probability"]
     assert set(entry) >= {"value", "latex", "estimate", "ci_low", "ci_high", "n", "agree"}
     index = (tmp_path / "index.md").read_text()
     assert "## gamblers-ruin" in index and "| `escape_probability` |" in index
-    assert json.loads((tmp_path / "results.json").read_text())["ok"] is True
-    assert (tmp_path / "gamblers-ruin.png").stat().st_size > 10_000
+    # the combined table: model, quantity, kind, theory, estimate, interval, agree
+    assert (
+        "| [goodhart-selection](#goodhart-selection) | `deceptive_probability` | exact |" in index
+    )
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["ok"] is True
+    assert set(results["provenance"]) >= {"driftkit", "numpy", "numba", "sympy", "command",
+                                          "time", "machine"}  # fmt: skip
+    assert results["models"]["gamblers-ruin"]["seed"] == 4
+    for name in ("gamblers-ruin", "goodhart-selection"):
+        assert (tmp_path / f"{name}.png").stat().st_size > 10_000
+        assert (tmp_path / f"{name}.pdf").read_bytes().startswith(b"%PDF")
+    bib = (tmp_path / "references.bib").read_text()
+    # driftkit itself, the motivating post, and each model's sources, each once
+    for key in ("driftkit", "clymer2025drift", "feller1968", "owen1956", "sheppard1899"):
+        assert bib.count("{" + key + ",") == 1, key
 
 
 def test_validate_exit_one_on_disagreement(capsys, monkeypatch):
