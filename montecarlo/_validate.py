@@ -70,6 +70,13 @@ class ValidationResult:
     def __getitem__(self, name: str) -> Comparison:
         return self.comparisons[name]
 
+    def _repr_markdown_(self) -> str:
+        """A notebook shows the comparison table."""
+        from montecarlo.report import comparison_table
+
+        head = f"**{self.model.name}** ({'all agree' if self.ok else 'DISAGREEMENT'})"
+        return "\n".join([head, "", *comparison_table(self)])
+
     def to_dict(self) -> dict[str, Any]:
         """The ``driftkit validate --json`` object."""
         sim = self.simulation.to_dict()

@@ -36,7 +36,8 @@ def _num(x: float) -> str:
     return f"{x:.6g}"
 
 
-def _table(v: ValidationResult) -> list[str]:
+def comparison_table(v: ValidationResult) -> list[str]:
+    """The Markdown table of one validation: theory, estimate, interval, n, agree."""
     rows = [
         "| quantity | theory | estimate | interval | n | agree |",
         "|---|---:|---:|---|---:|:---:|",
@@ -163,7 +164,7 @@ def write_report(
             "",
             f"Family level {v.level:.3%}, per quantity {v.comparison_level:.4%}.",
             "",
-            *_table(v),
+            *comparison_table(v),
             "",
         ]
         if m.name in plotted:
@@ -233,7 +234,7 @@ def model_page(
         f"{s.steps:,} steps, {s.censored} censored paths; intervals at "
         f"{v.comparison_level:.4%} each ({v.level:.1%} family-wise, Bonferroni).",
         "",
-        *_table(v),
+        *comparison_table(v),
         "",
     ]
     images = [image] if isinstance(image, str) else list(image or [])

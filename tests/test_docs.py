@@ -23,3 +23,40 @@ def test_model_page_is_current(name):
     assert images, "the page shows no validation plot"
     for image in images:
         assert (DOCS / image).stat().st_size > 10_000
+
+
+EXAMPLES = DOCS.parent / "examples"
+
+
+@pytest.mark.parametrize("page", sorted(p.name for p in EXAMPLES.glob("*.md")))
+def test_example_pages_run(page, tmp_path, monkeypatch):
+    """Every Python block of docs/examples/*.md runs as written, in under ten lines."""
+    text = (EXAMPLES / page).read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert blocks, f"{page} has no python block"
+    monkeypatch.chdir(tmp_path)
+    for block in blocks:
+        code_lines = [ln for ln in block.splitlines() if ln.strip()]
+        assert len(code_lines) <= 10, f"{page}: the example should fit in ten lines"
+        namespace: dict = {}
+        exec(compile(block, f"{page}", "exec"), namespace)
+        if "result" in namespace:
+            assert namespace["result"].ok  # the validation in the example agrees
+    for png in tmp_path.glob("*.png"):
+        assert png.stat().st_size > 10_000
+
+
+def test_notebook_display_hooks():
+    from montecarlo import validate
+
+    model = get_model("gamblers-ruin")(p=0.45, q=0.55, hi=20, x0=10)
+    latex = model._repr_latex_()
+    assert latex.startswith("$$\\begin{aligned}") and latex.count("&=") == len(model.quantities)
+    table = validate(model, paths=5_000, rng=2)._repr_markdown_()
+    assert "| `escape_probability` |" in table and "all agree" in table
+
+
+def test_every_model_page_is_in_the_site_navigation():
+    nav = (DOCS.parent.parent / "mkdocs.yml").read_text()
+    for name in model_names():
+        assert f"models/{name}.md" in nav, f"add models/{name}.md to nav in mkdocs.yml"

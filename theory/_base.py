@@ -289,6 +289,14 @@ class Model(abc.ABC):
         """The derivation as Markdown with LaTeX (``$...$`` and ``$$...$$``)."""
 
     # -- summaries ------------------------------------------------------
+    def _repr_latex_(self) -> str:
+        """A notebook shows the model as its formulas (this case), aligned."""
+        rows = []
+        for q in self.quantities:
+            lhs, _, rhs = self.latex(q.name).partition(" = ")
+            rows.append(f"{lhs} &= {rhs}")
+        return "$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$"
+
     def to_dict(self) -> dict[str, Any]:
         """The ``driftkit theory --json`` object (without provenance)."""
         quantities: dict[str, Any] = {}
