@@ -28,8 +28,8 @@ from theory import Model, ParameterError, get_model, model_names
 __all__ = ["main", "run"]
 
 CITATION = (
-    "If you use driftkit in published work, cite it (see CITATION.cff, or `driftkit "
-    "theory MODEL --derivation` for the sources of a model's formulas)."
+    "If you use driftkit in published work, cite it and the sources of the formulas you "
+    "use: `driftkit cite MODEL` prints both (BibTeX with --bibtex; see also CITATION.cff)."
 )
 EXAMPLES = """examples:
   driftkit models
@@ -37,6 +37,7 @@ EXAMPLES = """examples:
   driftkit theory gamblers-ruin --latex
   driftkit simulate gamblers-ruin --paths 1000000 --seed 1
   driftkit validate all --out report
+  driftkit cite gamblers-ruin --bibtex > refs.bib
   driftkit sweep gamblers-ruin --grid p=0.3:0.5:5 --grid hi=10:30:3 --out sweep.csv
 
 exit codes: 0 success (validate: all quantities agree), 1 validate found a
@@ -179,6 +180,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("models", help="list the models, their parameters and defaults")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
+    p = sub.add_parser(
+        "cite",
+        help="how to cite driftkit and the sources of a model's formulas",
+        description="Print how to cite driftkit, then the published sources of each model's "
+        "formulas (every model when none is named). With model names it also prints one BibTeX "
+        "file of everything to cite; --bibtex prints only that.",
+    )
+    p.add_argument("models", nargs="*", metavar="MODEL", help="model names (default: all)")
+    p.add_argument("--bibtex", action="store_true", help="print only the BibTeX entries")
+
     p = sub.add_parser("theory", help="closed-form values, LaTeX and derivation of a model")
     common(p)
     p.add_argument("--latex", action="store_true", help="print the formulas as an align block")
@@ -310,6 +321,18 @@ def _cmd_models(args: argparse.Namespace) -> int:
             print(f"  --set {pname}={pd['default']:<8}  {pd['description']} ({pd['range']})")
         print("  quantities: " + ", ".join(d["quantities"]))
         print(f"  default paths: {d['default_paths']:,}")
+    return 0
+
+
+def _cmd_cite(args: argparse.Namespace) -> int:
+    from montecarlo.cite import bibtex, citation_text, references_for
+
+    for name in args.models:
+        get_model(name)  # unknown names fail here, naming the known ones
+    if args.bibtex:
+        print(bibtex(references_for(args.models or model_names())), end="")
+    else:
+        print(citation_text(args.models))
     return 0
 
 
@@ -497,6 +520,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         handler = {
             "models": _cmd_models,
+            "cite": _cmd_cite,
             "theory": _cmd_theory,
             "simulate": _cmd_simulate,
             "validate": _cmd_validate,

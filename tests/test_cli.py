@@ -22,6 +22,21 @@ def test_models(capsys):
     assert data["models"]["gamblers-ruin"]["params"]["p"]["default"] == 0.45
 
 
+def test_cite_prints_driftkit_and_the_model_sources(capsys):
+    from theory import GamblersRuin
+
+    code, out, _ = run(capsys, "cite", "gamblers-ruin")
+    assert code == 0
+    assert "@software{driftkit" in out
+    for ref in GamblersRuin.references:  # every source of the model's formulas, as text and BibTeX
+        assert ref.text in out
+        assert ref.bibtex.strip() in out
+    code, out, _ = run(capsys, "cite", "--bibtex")
+    assert code == 0 and out.startswith("@software{driftkit")
+    code, _, err = run(capsys, "cite", "no-such-model")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "no-such-model" in err
+
+
 def test_theory_json_matches_feller(capsys):
     code, out, _ = run(
         capsys,
