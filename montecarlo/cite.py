@@ -25,11 +25,13 @@ DRIFTKIT_REFERENCE = Reference(
 #: the question the models are for (cited by the report and `driftkit cite`)
 ALIGNMENT_DRIFT_REFERENCE = Reference(
     "clymer2025drift",
-    "J. Clymer, Westover and Khandelwal, Will AI systems drift into misalignment?, "
-    "Redwood Research (2025).",
-    "@misc{clymer2025drift,\n  author = {Clymer, Joshua and Westover and Khandelwal},\n"
-    "  title = {Will {AI} systems drift into misalignment?},\n"
-    "  howpublished = {Redwood Research blog},\n  year = {2025}\n}",
+    "J. Clymer, A. Westover and A. Khandelwal, Will AI systems drift into misalignment?, "
+    "Redwood Research blog / Alignment Forum (2025).",
+    "@misc{clymer2025drift,\n  author = {Clymer, Joshua and Westover, Alek and "
+    "Khandelwal, Anshul},\n  title = {Will {AI} systems drift into misalignment?},\n"
+    "  howpublished = {Redwood Research blog and Alignment Forum},\n  year = {2025},\n"
+    "  url = {https://www.alignmentforum.org/posts/u8TYRhGPD878i3qkc/"
+    "will-ai-systems-drift-into-misalignment}\n}",
 )
 
 

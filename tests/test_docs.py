@@ -7,7 +7,8 @@ import pytest
 
 from theory import get_model, model_names
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "models"
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs" / "models"
 
 
 @pytest.mark.parametrize("name", model_names())
@@ -60,3 +61,16 @@ def test_every_model_page_is_in_the_site_navigation():
     nav = (DOCS.parent.parent / "mkdocs.yml").read_text()
     for name in model_names():
         assert f"models/{name}.md" in nav, f"add models/{name}.md to nav in mkdocs.yml"
+
+
+def test_citation_cff_is_complete():
+    # the Citation File Format 1.2.0 required keys, and the version the package reports
+    yaml = pytest.importorskip("yaml")
+    from theory import __version__
+
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    for key in ("cff-version", "message", "title", "authors", "version", "license"):
+        assert cff[key], key
+    assert str(cff["version"]) == __version__
+    titles = " ".join(r["title"] for r in cff["references"]).lower()
+    assert "drift into misalignment" in titles  # the motivating post
