@@ -44,6 +44,8 @@ from theory import Model, get_model
 __all__ = ["SweepResult", "grid_values", "parse_grid", "read_table", "sweep"]
 
 MODES = ("validate", "simulate")
+#: most grid points in one Dask task (points are batched to keep scheduling overhead small)
+MAX_BATCH = 25
 #: the columns of the table after the model's parameters, in order
 RESULT_COLUMNS = (
     "quantity",
@@ -230,6 +232,11 @@ def _write_table(rows: list[dict[str, Any]], columns: list[str], out: Path) -> N
     os.replace(tmp, out)
 
 
+def _run_points(tasks: list[tuple[int, dict[str, Any]]]) -> list[tuple[int, list]]:
+    """Run a batch of ``(index, task)`` grid points; return ``(index, rows)`` pairs."""
+    return [(i, _run_point(task)) for i, task in tasks]
+
+
 def _executor(scheduler: Any, workers: int | None):
     """``(submit_all, close)`` for the scheduler: serial, a LocalCluster, or an address/Client."""
     if scheduler in (None, "serial"):
@@ -263,9 +270,15 @@ def _executor(scheduler: Any, workers: int | None):
         client, own = Client(scheduler), True
 
     def run_all(tasks):
-        futures = {client.submit(_run_point, task, pure=False): i for i, task in tasks}
+        # Points go out in batches (about 8 per worker thread), so per-task scheduling
+        # overhead stays small next to the work even when a point takes milliseconds.
+        tasks = list(tasks)
+        threads = max(1, sum(client.nthreads().values()))
+        size = max(1, min(MAX_BATCH, len(tasks) // (8 * threads)))
+        batches = [tasks[k : k + size] for k in range(0, len(tasks), size)]
+        futures = [client.submit(_run_points, b, pure=False) for b in batches]
         for fut in as_completed(futures):
-            yield futures[fut], fut.result()
+            yield from fut.result()
 
     def close():
         if own:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from montecarlo import get_simulator
 from montecarlo.cli import main
 from montecarlo.sweep import parse_grid, read_table, sweep
 from theory import GamblersRuin
@@ -27,7 +28,8 @@ def test_table_has_one_row_per_point_and_quantity(tmp_path):
     res = sweep("gamblers-ruin", GRID, out, paths=5_000, rng=3)
     rows = read_table(out)
     assert res.points == 6 and res.ran == 6
-    n_quantities = len(GamblersRuin.quantities)  # every gamblers-ruin quantity is simulated
+    # one row per quantity the simulation estimates (bounds are not simulated)
+    n_quantities = len(get_simulator("gamblers-ruin").simulated_quantities(GamblersRuin()))
     assert len(rows) == 6 * n_quantities
     first = rows[0]
     assert (first["point"], first["p"], first["hi"]) == ("0", "0.2", "10")
