@@ -5,6 +5,26 @@ never on the thread count. Each chunk gets its own PCG64 stream spawned from
 one root ``SeedSequence`` and runs a ``nogil`` numba kernel that returns a
 vector of accumulators; the vectors are added in chunk order. So the same seed
 gives bit-identical results on 1 or N threads.
+
+Methods: ``simulate(model, method=...)`` picks the estimator. ``"naive"`` is the
+simulator itself; a rare-event method (``"importance"``, ``"splitting"``; see
+:mod:`montecarlo._rare`) is an object with the same protocol (``prepare``,
+``run_chunk``, ``summarize``) listed in :attr:`Simulator.rare_methods`, so every
+method runs on the same chunks, streams, threads and progress bar, and is
+bit-identical across thread counts in the same way.
+
+* ``"importance"``: Siegmund's exponential tilting by the adjustment coefficient
+  (gamblers-ruin: p and q swapped; brownian-drift: mu -> -mu), each path weighted by
+  its exact likelihood ratio, for ``escape_probability``.
+* ``"splitting"``: fixed-factor multilevel splitting (7 copies per level, levels at
+  equal steps of the theory's log-probability), for ornstein-uhlenbeck
+  ``escape_probability`` (reach hi before returning to m) and entropy-ball
+  ``return_probability``; one "path" is one splitting tree.
+
+A rare-event estimate carries ``relative_error`` and ``ess`` (effective sample size,
+also in the JSON), and :func:`simulate` refuses it, raising
+:class:`UnreliableEstimateError` (a ``ValueError``: the CLI prints one line and exits
+2), when the ESS is below ``MIN_ESS`` = 100 or no path reached the event.
 """
 
 from __future__ import annotations
@@ -23,6 +43,7 @@ import numpy as np
 from tqdm import tqdm
 
 from montecarlo._provenance import provenance
+from montecarlo._rare import RareEventMethod, UnreliableEstimateError, refusal
 from montecarlo._rng import RNGLike, chunk_generators, root_sequence
 from montecarlo._stats import INTERVAL_METHODS, Estimate
 from theory import Model, get_model
@@ -30,6 +51,7 @@ from theory import Model, get_model
 __all__ = [
     "SimulationResult",
     "Simulator",
+    "UnreliableEstimateError",
     "get_simulator",
     "plan_chunks",
     "register_simulator",
@@ -56,8 +78,8 @@ class Simulator(abc.ABC):
     model_class: type[Model]
     #: the quantities the simulation estimates (names of the model's quantities)
     quantities: tuple[str, ...]
-    #: the estimation methods offered (``simulate(method=...)``)
-    methods: tuple[str, ...] = ("naive",)
+    #: rare-event estimators offered beside naive Monte Carlo (``simulate(method=...)``)
+    rare_methods: tuple[RareEventMethod, ...] = ()
     #: paths when the caller gives none (a population model's "path" is a whole population)
     default_paths: int = DEFAULT_PATHS
     #: fewest paths in a chunk (``plan_chunks``); small for models whose paths are costly
@@ -78,6 +100,23 @@ class Simulator(abc.ABC):
         self, model: Model, totals: np.ndarray, paths: int, level: float, interval: str
     ) -> tuple[dict[str, Estimate], int, int]:
         """Estimates, number of censored paths, total steps."""
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """The estimation methods offered: ``"naive"`` and the rare-event ones."""
+        return ("naive", *(m.name for m in self.rare_methods))
+
+    def runner(self, method: str) -> Simulator | RareEventMethod:
+        """What runs ``method``: the simulator itself for ``"naive"``."""
+        if method == "naive":
+            return self
+        for m in self.rare_methods:
+            if m.name == method:
+                return m
+        raise ValueError(
+            f"parameter 'method' must be one of {', '.join(self.methods)} for model "
+            f"{self.model_class.name}, got {method!r}"
+        )
 
     def simulated_quantities(self, model: Model) -> tuple[str, ...]:
         """The quantities this simulation estimates for ``model`` (default: all of
@@ -165,14 +204,12 @@ class SimulationResult:
         return self.estimates[name]
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``driftkit simulate --json`` object."""
+        """The ``driftkit simulate --json`` object (rare-event methods add
+        ``relative_error`` and ``ess`` to each quantity)."""
         return {
             "model": self.model.name,
             "params": self.model.params,
-            "quantities": {
-                k: {"estimate": e.estimate, "ci_low": e.ci_low, "ci_high": e.ci_high, "n": e.n}
-                for k, e in self.estimates.items()
-            },
+            "quantities": {k: _estimate_dict(e) for k, e in self.estimates.items()},
             "paths": self.paths,
             "seed": self.seed,
             "censored": self.censored,
@@ -187,6 +224,15 @@ class SimulationResult:
             "interval": self.interval,
             "provenance": self.provenance,
         }
+
+
+def _estimate_dict(e: Estimate) -> dict[str, Any]:
+    out: dict[str, Any] = {"estimate": e.estimate, "ci_low": e.ci_low, "ci_high": e.ci_high}
+    out["n"] = e.n
+    if e.ess is not None:
+        out["relative_error"] = e.relative_error
+        out["ess"] = e.ess
+    return out
 
 
 def _as_model(model: Model | str) -> Model:
@@ -224,7 +270,15 @@ def simulate(
         Step budget per path; a path that reaches it is *censored*: counted in
         ``censored`` and allowed for in every interval (never dropped).
     method
-        Estimation method; ``"naive"`` Monte Carlo.
+        Estimation method: ``"naive"`` Monte Carlo, or a rare-event method the
+        model's simulator offers (``get_simulator(model).methods``):
+        ``"importance"`` (exponential tilting; gamblers-ruin and brownian-drift
+        ``escape_probability``) or ``"splitting"`` (multilevel splitting;
+        ornstein-uhlenbeck ``escape_probability``, entropy-ball
+        ``return_probability``). A rare-event method estimates only its one
+        probability, with ``relative_error`` and ``ess`` in its
+        :class:`~montecarlo.Estimate`; ``paths`` counts splitting *trees*, and
+        ``max_steps`` is the budget of every particle. See :mod:`montecarlo._rare`.
     level
         Confidence level of the intervals.
     interval
@@ -237,17 +291,22 @@ def simulate(
     Returns
     -------
     SimulationResult
+
+    Raises
+    ------
+    UnreliableEstimateError
+        (a ``ValueError``) for a rare-event method whose effective sample size is
+        below ``MIN_ESS`` (100) or that saw no path reach the event: the estimate
+        is refused, not returned (the refused result is the error's ``result``).
     """
     model = _as_model(model)
     sim = get_simulator(model)
-    paths = sim.default_paths if paths is None else _positive_int("paths", paths)
+    runner = sim.runner(method)
+    paths = runner.default_paths if paths is None else _positive_int("paths", paths)
     max_steps = _positive_int("max_steps", max_steps)
     threads = default_threads() if threads is None else _positive_int("threads", threads)
-    if method not in sim.methods:
-        raise ValueError(
-            f"parameter 'method' must be one of {', '.join(sim.methods)} for model "
-            f"{model.name}, got {method!r}"
-        )
+    if runner is not sim:
+        runner.check(model)
     if interval not in INTERVAL_METHODS:
         raise ValueError(
             f"parameter 'interval' must be one of {', '.join(INTERVAL_METHODS)}, got {interval!r}"
@@ -256,12 +315,12 @@ def simulate(
         raise ValueError(f"parameter 'level' must be a number in (0, 1), got {level!r}")
 
     root, seed = root_sequence(rng)
-    sizes = plan_chunks(paths, sim.min_chunk_paths)
-    prepared = sim.prepare(model)
-    sim.warm_up(model)
+    sizes = plan_chunks(paths, runner.min_chunk_paths)
+    prepared = runner.prepare(model)
+    runner.warm_up(model)
     bar = tqdm(
         total=paths,
-        unit="path",
+        unit=getattr(runner, "unit", "path"),
         desc=model.name,
         disable=not progress,
         file=sys.stderr,
@@ -274,12 +333,12 @@ def simulate(
     with bar:
         if threads == 1 or len(sizes) == 1:
             for i, (g, s) in enumerate(zip(gens, sizes, strict=True)):
-                results[i] = sim.run_chunk(prepared, g, s, max_steps)
+                results[i] = runner.run_chunk(prepared, g, s, max_steps)
                 bar.update(s)
         else:
             with ThreadPoolExecutor(max_workers=min(threads, len(sizes))) as pool:
                 futures = {
-                    pool.submit(sim.run_chunk, prepared, g, s, max_steps): i
+                    pool.submit(runner.run_chunk, prepared, g, s, max_steps): i
                     for i, (g, s) in enumerate(zip(gens, sizes, strict=True))
                 }
                 for fut in as_completed(futures):
@@ -288,8 +347,8 @@ def simulate(
                     bar.update(sizes[i])
     totals = np.sum(np.stack(results), axis=0)  # chunk order: thread-count independent
     elapsed = time.perf_counter() - start
-    estimates, censored, steps = sim.summarize(model, totals, paths, level, interval)
-    return SimulationResult(
+    estimates, censored, steps = runner.summarize(model, totals, paths, level, interval)
+    result = SimulationResult(
         model=model,
         estimates=estimates,
         paths=paths,
@@ -305,3 +364,8 @@ def simulate(
         interval=interval,
         provenance=provenance(),
     )
+    if runner is not sim:
+        why = refusal(estimates, paths, getattr(runner, "unit", "path"))
+        if why is not None:
+            raise UnreliableEstimateError(f"{model.name}: {method} estimate refused: {why}", result)
+    return result

@@ -15,8 +15,10 @@ from scipy import stats
 __all__ = [
     "Estimate",
     "bonferroni",
+    "effective_sample_size",
     "mean_interval",
     "proportion_interval",
+    "weighted_mean_estimate",
 ]
 
 INTERVAL_METHODS = ("wilson", "clopper-pearson")
@@ -27,6 +29,9 @@ class Estimate:
     """A simulated estimate with its confidence interval.
 
     ``ci_high`` may be ``inf`` when censored paths leave the interval open.
+    Rare-event estimators (:func:`weighted_mean_estimate`) also fill in
+    ``relative_error`` (standard error / estimate) and ``ess``, the effective
+    sample size; naive estimates leave both ``None``.
     """
 
     estimate: float
@@ -35,6 +40,8 @@ class Estimate:
     n: int
     level: float
     method: str
+    relative_error: float | None = None
+    ess: float | None = None
 
     def contains(self, value: float) -> bool:
         return self.ci_low <= value <= self.ci_high
@@ -128,3 +135,57 @@ def normal_estimate(value: float, se: float, n: int, level: float) -> Estimate:
     _check_level(level)
     half = float(stats.norm.ppf(0.5 + level / 2)) * se
     return Estimate(float(value), value - half, value + half, n, level, "clt")
+
+
+def effective_sample_size(total: float, total_sq: float) -> float:
+    r"""Kish's effective sample size :math:`(\sum Y_i)^2 / \sum Y_i^2` of non-negative
+    i.i.d. contributions :math:`Y_i` (``nan`` when every one is 0).
+
+    For indicators it is the number of hits. In general, with :math:`n` contributions,
+    the squared relative error of their mean is :math:`1/\mathrm{ESS} - 1/n`, so for a
+    small probability the ESS is the number of naive hits that would give the same
+    relative error.
+    """
+    return total * total / total_sq if total_sq > 0 else math.nan
+
+
+def weighted_mean_estimate(
+    total: float,
+    total_sq: float,
+    n: int,
+    level: float = 0.95,
+    *,
+    upper_total: float | None = None,
+    upper_total_sq: float | None = None,
+    scale: float = 1.0,
+    method: str = "clt",
+) -> Estimate:
+    r"""Mean of ``n`` i.i.d. non-negative contributions (importance weights on the event,
+    per-tree splitting estimates), with a CLT interval, relative error and ESS.
+
+    The contributions enter as sums ``total`` and ``total_sq`` in units of ``scale``
+    (the estimate is ``scale * total / n``; a scale keeps squares from underflowing).
+    Censored contributions, whose value is known only to lie in ``[0, c_i]``, count as 0
+    in the estimate and the low end, and as ``c_i`` in the high end, which comes from
+    ``upper_total`` and ``upper_total_sq`` (the sums of ``Y_i + c_i``); so the interval
+    covers every way they could have ended. Low ends are clipped at 0.
+    """
+    _check_level(level)
+    if n < 2:
+        raise ValueError(f"a mean interval needs n >= 2 values, got {n}")
+    mean, low, high = mean_interval(total, total_sq, n, level)
+    if upper_total is not None:
+        _, _, high = mean_interval(upper_total, upper_total_sq, n, level)
+    var = max(total_sq - n * mean * mean, 0.0) / (n - 1)
+    se = math.sqrt(var / n)
+    rel = se / mean if mean > 0 else math.inf
+    return Estimate(
+        scale * mean,
+        scale * max(low, 0.0),
+        scale * high,
+        n,
+        level,
+        method,
+        relative_error=rel,
+        ess=effective_sample_size(total, total_sq),
+    )

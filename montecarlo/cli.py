@@ -45,6 +45,34 @@ disagreement, 2 bad input (one line naming the parameter and its allowed range).
 """
 
 
+#: ``simulate --method`` choices (which models offer which: ``get_simulator(model).methods``)
+METHODS = ("naive", "importance", "splitting")
+METHODS_HELP = """methods:
+  naive       independent paths of the model; every quantity it simulates.
+  importance  Siegmund's importance sampling of escape_probability (gamblers-ruin,
+              brownian-drift): paths are drawn with the drift tilted by the
+              adjustment coefficient (p and q swapped; mu -> -mu), so the escape is
+              common, and each is weighted by its exact likelihood ratio.
+  splitting   fixed-factor multilevel splitting (7 copies at each level, levels at
+              equal steps of the theory's log-probability): ornstein-uhlenbeck
+              escape_probability = P(reach hi before returning to m) from m < x0 < hi,
+              and entropy-ball return_probability. --paths counts trees, and
+              --max-steps is the budget of every particle.
+  A rare-event method estimates only its one probability and also reports its
+  relative error (standard error / estimate) and effective sample size (ESS, the
+  number of naive hits with the same relative error). An estimate with ESS < 100
+  (relative error about 10% or worse) is refused: one line on stderr saying how
+  many --paths would do, exit code 2 (the run was too small for the rarity of the
+  event: an input to change, like any other bad input; exit 1 means a validate
+  disagreement).
+
+examples:
+  driftkit simulate gamblers-ruin --set p=0.3 --set q=0.7 --set hi=30 --set x0=1 \\
+      --method importance
+  driftkit simulate ornstein-uhlenbeck --set x0=0.5 --set hi=6 --method splitting
+"""
+
+
 class UsageError(ValueError):
     """Bad command-line input."""
 
@@ -197,14 +225,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--derivation", action="store_true", help="print the derivation (Markdown with LaTeX)"
     )
 
-    p = sub.add_parser("simulate", help="Monte Carlo estimates with confidence intervals")
+    p = sub.add_parser(
+        "simulate",
+        help="Monte Carlo estimates with confidence intervals",
+        description="Simulate the model and print each estimate with its confidence interval. "
+        "Rare events (a probability of 1e-9 needs about 1e11 naive paths for 10% relative "
+        "error) have their own methods; see --method.",
+        epilog=METHODS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     common(p)
     simulation(p, 0.95)
     p.add_argument(
         "--method",
-        choices=("naive", "importance"),
+        choices=METHODS,
         default="naive",
-        help="estimation method (default naive)",
+        help="estimation method (default naive): importance = exponential tilting "
+        "(gamblers-ruin, brownian-drift escape_probability), splitting = multilevel "
+        "splitting (ornstein-uhlenbeck escape_probability, entropy-ball return_probability); "
+        "see the notes below",
     )
 
     p = sub.add_parser(
@@ -376,14 +415,16 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     print(f"{model.name}: " + ", ".join(f"{k}={v}" for k, v in model.params.items()))
     width = max(len(k) for k in res.estimates)
     for name, e in res.estimates.items():
+        rare = "" if e.ess is None else f"  relative_error={e.relative_error:.3g} ess={e.ess:,.0f}"
         print(
             f"  {name:<{width}}  {_fmt(e.estimate):>14}  "
-            f"[{_fmt(e.ci_low)}, {_fmt(e.ci_high)}]  n={e.n:,}"
+            f"[{_fmt(e.ci_low)}, {_fmt(e.ci_high)}]  n={e.n:,}{rare}"
         )
     print(
         f"  {res.level:.3%} intervals; paths={res.paths:,} censored={res.censored:,} "
         f"steps={res.steps:,} elapsed={res.elapsed_s:.3f}s "
         f"({res.steps_per_second:.3g} steps/s, {res.threads} threads) seed={res.seed}"
+        + ("" if res.method == "naive" else f" method={res.method}")
     )
     return 0
 
@@ -404,7 +445,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     settings = _run_settings(args)
     # Bonferroni across models too, so `validate all` keeps the family-wise level
     settings["level"] = bonferroni(args.level, len(models))
-    results = [validate(m, args.paths, args.seed, **settings) for m in models]
+    results = []
+    for k, m in enumerate(models, 1):
+        if settings["progress"] and len(models) > 1:
+            print(f"driftkit: [{k}/{len(models)}] validating {m.name}", file=sys.stderr)
+        results.append(validate(m, args.paths, args.seed, **settings))
     for v in results:
         _warn_censored(v.simulation)
     if args.out:

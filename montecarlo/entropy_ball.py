@@ -33,6 +33,29 @@ the closed forms). The number of hops grows like :math:`\log(1/\varepsilon)`.
 The step budget ``max_steps`` counts hops; paths that reach it are censored:
 counted, with their accumulated time as a lower bound, and allowed for in every
 interval. ``radial_drift_rate`` (an instantaneous rate) is theory only.
+
+**Multilevel splitting** (``method="splitting"``) estimates ``return_probability``,
+which is small when the aligned ball is small and the dimension high
+(:math:`\approx (a/r_0)^{d-2}`): the entropy argument in one number. Levels are radii
+:math:`r_0 > \ell_1 > \dots > \ell_L > a` where the theory's
+:math:`\log P(\text{reach } \ell_k \text{ before } R)` (``return_probability`` with
+``a`` replaced by :math:`\ell_k`) is :math:`-k \log 7` (:mod:`montecarlo._rare`). A
+particle at stage ``k`` walks on spheres in the annulus :math:`(\ell_k, R)` and has
+reached :math:`\ell_k` when it is within the stopping shell :math:`\varepsilon` of
+it; its copies start from its actual radius (no approximation: the walk is Markov
+in the radius, and every path to ``a`` enters that shell first). So the shell of an
+intermediate level can be coarse, 5% of the gap to the next level
+(``LEVEL_SHELL``), which saves the :math:`\log(1/\varepsilon)` hops of closing in;
+only the final stop at ``a`` uses the fine shell
+:math:`\varepsilon = 10^{-10}(R - a)` and carries its bias, as in the naive walk (a
+relative :math:`O((d-2)\varepsilon/a)` here). In high dimension the walk closes in
+on a sphere slowly (about :math:`2d\log(1/\varepsilon)` hops), so a particle is
+given up once it is so far out that the theory's probability of still reaching its
+level is below ``HOPELESS`` (:math:`10^{-6}`) times the stage's probability
+(:func:`death_radii`; at most :math:`R - \varepsilon`): each such kill discards at
+most that much, a relative bias below :math:`10^{-6}` per stage. Every particle has the
+hop budget ``max_steps``. Not for ``a = 0`` with ``d >= 2`` (the origin is never
+reached).
 """
 
 from __future__ import annotations
@@ -41,8 +64,10 @@ import math
 
 import numpy as np
 from numba import njit
+from scipy import optimize
 
 from montecarlo._engine import Simulator, register_simulator
+from montecarlo._rare import Splitting, SplittingPlan, levels_by_log_probability
 from montecarlo._stats import Estimate, censored_proportion, censored_time_mean
 from theory import Model
 from theory.entropy_ball import EntropyBall
@@ -51,6 +76,12 @@ __all__ = ["SHELL", "EntropyBallSimulator", "stopping_bias"]
 
 #: the stopping shell is SHELL * (R - a) wide
 SHELL = 1e-10
+#: splitting: a particle has reached an intermediate level within this fraction of
+#: the gap to the next level
+LEVEL_SHELL = 0.05
+#: splitting: a particle is given up where its chance to reach its level is below
+#: HOPELESS times the stage's probability (a relative bias below HOPELESS per stage)
+HOPELESS = 1e-6
 
 
 @njit(cache=True, nogil=True)
@@ -125,10 +156,155 @@ def stopping_bias(model: EntropyBall) -> dict[str, float]:
     return {"return_probability": ret, "mean_exit_time": time}
 
 
+@njit(cache=True, nogil=True)
+def _split_trees(
+    gen, n_trees, d, r0, levels, shells, deaths, factor, R, max_steps
+):  # pragma: no cover
+    """Fixed-factor splitting trees of the radius walk; return
+    :data:`montecarlo._rare.SPLIT_ACC`. A particle at stage ``k`` walks on spheres in
+    the annulus ``(levels[k], R)`` until it is within ``shells[k]`` of ``levels[k]``
+    (split into ``factor`` copies there, or a hit at the last stage) or it reaches
+    ``deaths[k]`` (it dies)."""
+    n_splits = levels.size - 1
+    cap = n_splits * factor + 2
+    stack_r = np.empty(cap)
+    stack_k = np.empty(cap, dtype=np.int64)
+    trees_hit = 0
+    sum_h = 0.0
+    sum_h2 = 0.0
+    sum_hc = 0.0
+    sum_hc2 = 0.0
+    hits = 0
+    particles = 0
+    censored = 0
+    steps = 0
+    for _ in range(n_trees):
+        stack_r[0] = r0
+        stack_k[0] = 0
+        top = 1
+        h = 0.0
+        c = 0.0
+        while top > 0:
+            top -= 1
+            r = stack_r[top]
+            k = stack_k[top]
+            inner = levels[k]
+            shell = shells[k]
+            death = deaths[k]
+            n = 0
+            status = 0
+            while n < max_steps:
+                rho = min(r - inner, R - r)
+                if d == 1:
+                    r = abs(r + rho) if gen.random() < 0.5 else abs(r - rho)
+                else:
+                    z = gen.standard_normal()
+                    chi = gen.chisquare(d - 1)
+                    n2 = z * z + chi
+                    along = r + rho * z / math.sqrt(n2)
+                    r = math.sqrt(along * along + rho * rho * chi / n2)
+                n += 1
+                if r - inner <= shell:
+                    status = 1
+                    break
+                if r >= death:
+                    status = 2
+                    break
+            steps += n
+            particles += 1
+            if status == 1:
+                if k == n_splits:
+                    h += 1.0
+                else:
+                    for _j in range(factor):
+                        stack_r[top] = r
+                        stack_k[top] = k + 1
+                        top += 1
+            elif status == 0:
+                censored += 1
+                c += float(factor) ** (n_splits - k)
+        if h > 0:
+            trees_hit += 1
+        hits += int(h)
+        sum_h += h
+        sum_h2 += h * h
+        sum_hc += h + c
+        sum_hc2 += (h + c) * (h + c)
+    out = np.empty(9, dtype=np.float64)
+    out[0] = trees_hit
+    out[1] = sum_h
+    out[2] = sum_h2
+    out[3] = sum_hc
+    out[4] = sum_hc2
+    out[5] = hits
+    out[6] = particles
+    out[7] = censored
+    out[8] = steps
+    return out
+
+
+def death_radii(model: Model, plan) -> np.ndarray:
+    """Per stage, the radius beyond which a particle is given up: where the theory's
+    probability of still reaching the stage's level falls to ``HOPELESS`` times the
+    stage's planned probability (at most ``R - eps``, the naive stopping shell)."""
+    R = float(model["R"])
+    outer = R - SHELL * (R - float(model["a"]))
+    starts = [float(model["r0"]), *plan.levels[:-1]]
+    log_p = [-math.log(plan.factor)] * plan.n_splits
+    log_p.append(plan.log_probability + plan.n_splits * math.log(plan.factor))
+    out = []
+    for start, lvl, lp in zip(starts, plan.levels, log_p, strict=True):
+        goal = math.log(HOPELESS) + lp
+
+        def excess(r: float, lvl: float = lvl, goal: float = goal) -> float:
+            u = model.replace(a=lvl, r0=r).value("return_probability")
+            return (math.log(u) if u > 0 else -math.inf) - goal
+
+        out.append(outer if excess(outer) >= 0 else optimize.brentq(excess, start, outer))
+    return np.array(out)
+
+
+class _ReturnSplitting(Splitting):
+    """Splitting for ``return_probability`` (see the module)."""
+
+    quantity = "return_probability"
+
+    def check(self, model: Model) -> None:
+        if model["a"] == 0 and model["d"] >= 2:
+            raise ValueError(
+                "method 'splitting' of entropy-ball needs parameter 'a' > 0 when d >= 2 "
+                "(the origin is never reached: return_probability is 0), got a=0"
+            )
+
+    def make_plan(self, model: Model) -> SplittingPlan:
+        r0 = float(model["r0"])
+
+        def log_reach(level: float) -> float:
+            if level >= r0:
+                return 0.0
+            return math.log(model.replace(a=level).value("return_probability"))
+
+        return levels_by_log_probability(log_reach, r0, float(model["a"]))
+
+    def prepare(self, model: Model) -> tuple:
+        plan = self.plan(model)
+        a, R = float(model["a"]), float(model["R"])
+        eps = SHELL * (R - a)
+        shells = np.append(LEVEL_SHELL * -np.diff(plan.levels), eps)
+        deaths = death_radii(model, plan)
+        r0 = float(model["r0"])
+        return (int(model["d"]), r0, plan.levels, shells, deaths, plan.factor, R)
+
+    def run_chunk(self, prepared, gen, n_paths, max_steps):
+        d, r0, levels, shells, deaths, factor, R = prepared
+        return _split_trees(gen, n_paths, d, r0, levels, shells, deaths, factor, R, max_steps)
+
+
 class EntropyBallSimulator(Simulator):
     """Walk on spheres in radius space: exact hops, a 1e-10 (R - a) stopping shell."""
 
     model_class = EntropyBall
+    rare_methods = (_ReturnSplitting(),)
     quantities = ("return_probability", "mean_exit_time")
 
     def prepare(self, model: Model) -> tuple:

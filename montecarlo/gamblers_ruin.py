@@ -1,4 +1,4 @@
-"""Monte Carlo for :class:`theory.GamblersRuin`: the lattice walk with holding.
+r"""Monte Carlo for :class:`theory.GamblersRuin`: the lattice walk with holding.
 
 Speed comes from drawing fewer random numbers than steps, exactly. A step
 compares a uniform ``U`` with ``p`` and ``p + q``. One uniform double carries
@@ -12,21 +12,44 @@ draws (plus ``2 / 2**13`` per step for the rare undecided cells).
 Between checks the walk takes ``d = min(x - lo, hi - x)`` steps at once: it
 cannot reach a barrier in fewer than ``d`` steps, so the barrier test is done
 once per block.
+
+**Importance sampling** (``method="importance"``, Siegmund's algorithm) for
+``escape_probability``. The step :math:`\xi \in \{+1, -1, 0\}` has
+:math:`E[e^{\theta\xi}] = p e^\theta + q e^{-\theta} + (1 - p - q)`, which is 1
+at :math:`\theta = 0` and at the adjustment coefficient :math:`\gamma = \log(q/p)`.
+Tilting by :math:`\gamma` gives the walk with :math:`p' = p e^\gamma = q`,
+:math:`q' = q e^{-\gamma} = p` and the same holding probability: p and q swap,
+and the drift :math:`p - q < 0` becomes :math:`q - p > 0`, so the walk escapes
+often. A path with ``U`` up, ``D`` down and ``H`` holding steps has the likelihood
+ratio :math:`L = (p/p')^U (q/q')^D (h/h')^H`, carried exactly in log space from
+its step counts. For this tilt :math:`L = (p/q)^{U - D} = (p/q)^{X_T - x_0}`, which
+is the constant :math:`(p/q)^{\mathrm{hi} - x_0}` on {hit hi}: the estimator is that
+constant times the fraction of tilted paths that escape, with relative variance
+:math:`(1 - P')/P'` per path, :math:`P'` the tilted escape probability (bounded as
+hi grows: Siegmund's efficiency). The kernel computes :math:`L` from the counts
+anyway, for any proposal. Since :math:`L` is that constant on the event, the interval
+is the constant times the binomial (Wilson or Clopper-Pearson) interval of the
+fraction that escapes, which stays honest when every proposal path escapes. With
+:math:`p \ge q` the escape is not rare and the walk is not tilted (weights 1, naive
+Monte Carlo).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 from numba import njit
 
 from montecarlo._engine import Simulator, register_simulator
+from montecarlo._rare import IS_ACC, ImportanceSampling
 from montecarlo._stats import (
     Estimate,
     censored_proportion,
     censored_time_mean,
     normal_estimate,
+    proportion_interval,
 )
 from theory import GamblersRuin, Model
 
@@ -111,10 +134,140 @@ def _walk(gen, n_paths, x0, lo, hi, max_steps, table, t_up, t_move):  # pragma: 
 _ACC = ("escaped", "ruined", "censored", "steps", "moves", "displacement", "sum_t2")
 
 
+@njit(cache=True, nogil=True)
+def _tilted_walk(
+    gen, n_paths, x0, lo, hi, max_steps, table, t_up, t_move, lw_up, lw_down, lw_hold, log_scale
+):  # pragma: no cover
+    """Walks under the proposal law (``table``), weighted by the likelihood ratio:
+    ``log L = U lw_up + D lw_down + H lw_hold``; return :data:`montecarlo._rare.IS_ACC`
+    (weights divided by ``exp(log_scale)``)."""
+    mask = (1 << CELL_BITS) - 1
+    scale = 4503599627370496.0  # 2**52
+    hits = 0
+    sum_w = 0.0
+    sum_w2 = 0.0
+    censored = 0
+    sum_c = 0.0
+    sum_c2 = 0.0
+    steps = 0
+    bits = 0
+    left = 0
+    for _ in range(n_paths):
+        x = x0
+        t = 0
+        moves = 0
+        while True:
+            d = min(x - lo, hi - x, max_steps - t)
+            if d <= 0:
+                break
+            for _j in range(d):
+                if left == 0:
+                    bits = np.int64(gen.random() * scale)
+                    left = CELLS_PER_DRAW
+                b = bits & mask
+                bits >>= CELL_BITS
+                left -= 1
+                s = table[b]
+                if s == _UNDECIDED:
+                    u = b + gen.random()
+                    s = 1 if u < t_up else (-1 if u < t_move else 0)
+                x += s
+                moves += s & 1
+            t += d
+        disp = x - x0
+        ups = (moves + disp) // 2
+        downs = (moves - disp) // 2
+        log_w = ups * lw_up + downs * lw_down + (t - moves) * lw_hold - log_scale
+        steps += t
+        if x == hi:
+            w = math.exp(log_w)
+            hits += 1
+            sum_w += w
+            sum_w2 += w * w
+        elif x != lo:
+            w = math.exp(log_w)
+            censored += 1
+            sum_c += w
+            sum_c2 += w * w
+    out = np.empty(7, dtype=np.float64)
+    out[0] = hits
+    out[1] = sum_w
+    out[2] = sum_w2
+    out[3] = censored
+    out[4] = sum_c
+    out[5] = sum_c2
+    out[6] = steps
+    return out
+
+
+def adjustment_coefficient(p: float, q: float) -> float:
+    r"""The tilt: :math:`\gamma = \log(q/p)` when the drift is negative (``p < q``), else 0."""
+    return math.log(q / p) if 0 < p < q else 0.0
+
+
+class _TiltedEscape(ImportanceSampling):
+    """Siegmund's importance sampling of ``escape_probability`` (see the module)."""
+
+    quantity = "escape_probability"
+
+    def check(self, model: Model) -> None:
+        if not (model["p"] > 0 and model["q"] > 0):
+            raise ValueError(
+                "method 'importance' of gamblers-ruin needs p > 0 and q > 0 (with p = 0 or "
+                f"q = 0 the escape is certain or impossible), got p={model['p']}, q={model['q']}"
+            )
+
+    def log_scale(self, model: Model) -> float:
+        # log L on {hit hi}: (hi - x0) log(p/q) under the tilt
+        return -(model["hi"] - model["x0"]) * adjustment_coefficient(model["p"], model["q"])
+
+    def prepare(self, model: Model) -> tuple:
+        p, q = float(model["p"]), float(model["q"])
+        h = 1.0 - p - q
+        # the tilted walk p e^g, q e^-g, h: with g = log(q/p) that is q, p, h exactly
+        pt, qt, ht = (q, p, h) if adjustment_coefficient(p, q) else (p, q, h)
+        table, t_up, t_move = step_table(pt, qt)
+        lw_hold = math.log(h / ht) if h > 0 and ht > 0 else 0.0  # (no holding step occurs)
+        return (
+            model["x0"],
+            model["lo"],
+            model["hi"],
+            table,
+            t_up,
+            t_move,
+            math.log(p / pt),
+            math.log(q / qt),
+            lw_hold,
+            self.log_scale(model),
+        )
+
+    def summarize(self, model, totals, paths, level, interval):
+        """The weight is the constant ``c = exp(log_scale)`` on {hit hi}, so the estimate
+        is ``c`` times the proportion of proposal paths that escape: its interval is
+        ``c`` times the binomial one (``interval``: Wilson or Clopper-Pearson), which
+        keeps its width when every path escapes (the CLT interval of equal weights would
+        have width 0). Censored paths carry weights above ``c``; the high end also
+        allows for them as :class:`ImportanceSampling` does."""
+        estimates, censored, steps = super().summarize(model, totals, paths, level, interval)
+        e = estimates[self.quantity]
+        acc = dict(zip(IS_ACC, totals.tolist(), strict=True))
+        c = math.exp(self.log_scale(model))
+        low, high = proportion_interval(int(acc["hits"]), paths, level, interval)
+        high = max(c * high, e.ci_high) if censored else c * high
+        estimates[self.quantity] = dataclasses.replace(e, ci_low=c * low, ci_high=high)
+        return estimates, censored, steps
+
+    def run_chunk(self, prepared, gen, n_paths, max_steps):
+        return _tilted_walk(
+            gen, n_paths, prepared[0], prepared[1], prepared[2], max_steps, *prepared[3:]
+        )
+
+
 class GamblersRuinSimulator(Simulator):
     """Exact simulation of the walk, step by step (holding steps included)."""
 
     model_class = GamblersRuin
+    rare_methods = (_TiltedEscape(),)
     quantities = (
         "drift_rate",
         "step_variance",

@@ -30,6 +30,23 @@ its mean is within :math:`10^{-4}\sigma_\infty` of ``m`` and its variance within
 proportion is below :math:`0.4 \cdot 10^{-4}` (:func:`burn_in_bias` gives it exactly).
 A path whose step budget ends before :math:`n_b` is censored for this quantity
 too (its indicator is unknown), and the interval allows for it.
+
+**Multilevel splitting** (``method="splitting"``) estimates
+``escape_probability``: the probability that the excursion started at
+:math:`m < x_0 < \mathrm{hi}` reaches ``hi`` *before returning to the
+mean-reversion level* ``m`` (the threshold is crossed before training pulls the
+system back), which is small for a high threshold. (The theory module has no such
+quantity yet; its exact value is the ratio of scale functions
+:math:`F(u_0)/F(u)`, :math:`F(v) = \int_0^v e^{w^2}dw = e^{v^2}D(v)` with Dawson's
+function :math:`D`, used here only to place the levels: :func:`log_reach`.)
+Levels :math:`\ell_k` are put where :math:`\log P(\text{reach } \ell_k) = -k\log 7`
+(:mod:`montecarlo._rare`); a particle runs with the exact OU steps until it
+reaches the next level or ``m``, both detected on the grid and, between grid
+points, by the Brownian-bridge test with the local variance :math:`\sigma^2\Delta t`
+(the diffusion bridge's crossing law to first order; upper level first). A
+continuous path that crosses :math:`\ell_k` is *at* :math:`\ell_k` then, so the
+copies start exactly there (strong Markov property; no horizon, so the time of the
+crossing does not matter). Every particle has the step budget ``max_steps``.
 """
 
 from __future__ import annotations
@@ -41,6 +58,7 @@ from numba import njit
 from scipy import special
 
 from montecarlo._engine import Simulator, register_simulator
+from montecarlo._rare import Splitting, SplittingPlan, levels_by_log_probability
 from montecarlo._stats import Estimate, censored_proportion, censored_time_mean
 from theory import Model
 from theory.ornstein_uhlenbeck import OrnsteinUhlenbeck
@@ -129,10 +147,147 @@ def _paths(gen, n_paths, x0, m, hi, decay, sd, dt, n_burn, max_steps):  # pragma
 _ACC = ("passed", "censored", "sum_t", "sum_t2", "above", "unrecorded", "steps")
 
 
+@njit(cache=True, nogil=True)
+def _split_trees(
+    gen, n_trees, x0, lower, levels, factor, m, decay, sd, bridge, max_steps
+):  # pragma: no cover
+    """Fixed-factor splitting trees; return :data:`montecarlo._rare.SPLIT_ACC`.
+
+    A particle at stage ``k`` runs until it reaches ``levels[k]`` (then it is split
+    into ``factor`` copies at that level, or it is a hit when ``k`` is the last
+    stage) or falls to ``lower`` (it dies), or its step budget ends (censored).
+    """
+    n_splits = levels.size - 1
+    cap = n_splits * factor + 2  # depth-first: < factor pending particles per stage
+    stack_x = np.empty(cap)
+    stack_k = np.empty(cap, dtype=np.int64)
+    trees_hit = 0
+    sum_h = 0.0
+    sum_h2 = 0.0
+    sum_hc = 0.0
+    sum_hc2 = 0.0
+    hits = 0
+    particles = 0
+    censored = 0
+    steps = 0
+    for _ in range(n_trees):
+        stack_x[0] = x0
+        stack_k[0] = 0
+        top = 1
+        h = 0.0
+        c = 0.0  # the most hits the tree's censored particles could still produce
+        while top > 0:
+            top -= 1
+            x = stack_x[top]
+            k = stack_k[top]
+            target = levels[k]
+            n = 0
+            status = 0
+            while n < max_steps:
+                y = m + (x - m) * decay + sd * gen.standard_normal()
+                n += 1
+                if y >= target:
+                    status = 1
+                elif y <= lower:
+                    status = 2
+                else:
+                    a = bridge * (target - x) * (target - y)
+                    if a > -40.0 and gen.random() < math.exp(a):
+                        status = 1
+                    else:
+                        a = bridge * (x - lower) * (y - lower)
+                        if a > -40.0 and gen.random() < math.exp(a):
+                            status = 2
+                if status != 0:
+                    break
+                x = y
+            steps += n
+            particles += 1
+            if status == 1:
+                if k == n_splits:
+                    h += 1.0
+                else:
+                    for _j in range(factor):
+                        stack_x[top] = target
+                        stack_k[top] = k + 1
+                        top += 1
+            elif status == 0:
+                censored += 1
+                c += float(factor) ** (n_splits - k)
+        if h > 0:
+            trees_hit += 1
+        hits += int(h)
+        sum_h += h
+        sum_h2 += h * h
+        sum_hc += h + c
+        sum_hc2 += (h + c) * (h + c)
+    out = np.empty(9, dtype=np.float64)
+    out[0] = trees_hit
+    out[1] = sum_h
+    out[2] = sum_h2
+    out[3] = sum_hc
+    out[4] = sum_hc2
+    out[5] = hits
+    out[6] = particles
+    out[7] = censored
+    out[8] = steps
+    return out
+
+
+def log_reach(model: Model, level: float) -> float:
+    r"""``log P(reach level before m)`` from ``x0`` (``m < x0 <= level``): the ratio of
+    scale functions :math:`F(u_0)/F(u)`, :math:`\log F(v) = v^2 + \log D(v)`."""
+    k = math.sqrt(model["theta"]) / model["sigma"]
+    u0, u = k * (model["x0"] - model["m"]), k * (level - model["m"])
+    return u0 * u0 + math.log(special.dawsn(u0)) - u * u - math.log(special.dawsn(u))
+
+
+class _EscapeSplitting(Splitting):
+    """Splitting for P(reach hi before returning to m) from m < x0 < hi (see the module)."""
+
+    quantity = "escape_probability"
+
+    def check(self, model: Model) -> None:
+        if not model["x0"] > model["m"]:
+            raise ValueError(
+                "method 'splitting' of ornstein-uhlenbeck estimates P(reach hi before "
+                f"returning to m) and needs m < x0 < hi: parameter 'x0' must be > m = "
+                f"{model['m']}, got {model['x0']}"
+            )
+
+    def make_plan(self, model: Model) -> SplittingPlan:
+        return levels_by_log_probability(
+            lambda lvl: log_reach(model, lvl), float(model["x0"]), float(model["hi"])
+        )
+
+    def prepare(self, model: Model) -> tuple:
+        plan = self.plan(model)
+        th, dt, sigma = model["theta"], model["dt"], model["sigma"]
+        decay = math.exp(-th * dt)
+        sd = sigma * math.sqrt(-math.expm1(-2.0 * th * dt) / (2.0 * th))
+        return (
+            float(model["x0"]),
+            float(model["m"]),
+            plan.levels,
+            plan.factor,
+            float(model["m"]),
+            decay,
+            sd,
+            -2.0 / (sigma * sigma * dt),
+        )
+
+    def run_chunk(self, prepared, gen, n_paths, max_steps):
+        x0, lower, levels, factor, m, decay, sd, bridge = prepared
+        return _split_trees(
+            gen, n_paths, x0, lower, levels, factor, m, decay, sd, bridge, max_steps
+        )
+
+
 class OrnsteinUhlenbeckSimulator(Simulator):
     """Exact OU steps with a Brownian-bridge crossing check; see the module docstring."""
 
     model_class = OrnsteinUhlenbeck
+    rare_methods = (_EscapeSplitting(),)
     # kramers_time is an asymptotic formula, not a property of the process: not simulated
     quantities = ("mean_first_passage_time", "stationary_exceedance")
 

@@ -167,7 +167,7 @@ def test_validate_exit_one_on_disagreement(capsys, monkeypatch):
         (["--seed", "x"], "seed"),
         (["--set", "nope=1"], "nope"),
         (["--set", "p"], "NAME=VALUE"),
-        (["--method", "importance"], "method"),
+        (["--method", "splitting"], "method"),
     ],
 )
 @pytest.mark.parametrize("command", ["simulate", "validate"])

@@ -78,7 +78,7 @@ def test_step_table_cells():
         ({"max_steps": 0}, "max_steps"),
         ({"threads": 0}, "threads"),
         ({"level": 1.0}, "level"),
-        ({"method": "importance"}, "method"),
+        ({"method": "splitting"}, "method"),  # gamblers-ruin offers naive and importance
         ({"interval": "wald"}, "interval"),
         ({"rng": -1}, "seed"),
     ],
