@@ -40,6 +40,7 @@ import mpmath
 import sympy as sp
 from sympy.stats import E, GaussianInverse, Normal, cdf, moment_generating_function
 
+from theory import bounds
 from theory._base import Model, Parameter, ParameterError, Quantity, Reference, time_step_parameter
 from theory._registry import register
 
@@ -57,6 +58,7 @@ k = sp.Symbol("k", integer=True)
 # d = hi - x (distance to the upper barrier).
 x = sp.Symbol("x", real=True)
 n, N, d = sp.symbols("n N d", positive=True)
+c = bounds.SLOPE  # slope of the time-uniform line
 _MU_POS = sp.Symbol(r"\mu", positive=True)
 _MU_NEG = sp.Symbol(r"\mu", negative=True)
 
@@ -286,6 +288,82 @@ def _mp_eigen(tv, yv, L, m, s, pesc):
     return pesc - tail
 
 
+_BOUNDS = ("lundberg_bound", "chernoff_bound", "maximal_bound", "time_uniform_bound")
+
+
+@dataclass(frozen=True)
+class _DerivedBounds:
+    exponential: bounds.ExponentialBounds
+    general: dict  # name -> Piecewise in the model's symbols
+    branches: dict  # name -> {branch: expression}
+    numeric: dict  # name -> float function of (mu, sigma, d, t, c)
+
+
+@functools.cache
+def _derive_bounds() -> _DerivedBounds:
+    r"""Derive the bounds from the law of the unit-time increment (done once, on first use).
+
+    :math:`X_t - x_0` is a sum of independent increments, so its cumulant generating
+    function is :math:`t K(\theta)` with :math:`K` that of :math:`N(\mu, \sigma^2)`, for
+    every real :math:`t > 0`: the walk formulas of :mod:`theory.bounds` hold with time
+    in place of the number of steps.
+    """
+    a = bounds.LEVEL
+    assert a == d and bounds.HORIZON == t  # the bounds are written in this model's d and t
+    eb = bounds.derive_exponential(Normal("X", mu, sigma), {mu: -1, sigma: 1, a: 5, t: 10})
+    assert eb.line_theta is not None  # a closed form for Gaussian steps
+    lundberg = sp.exp(-eb.adjustment * d)
+    chernoff = sp.exp(eb.chernoff_exponent)
+    line = sp.exp(-eb.line_theta * d)
+    trivial = d <= mu * t
+    one = sp.Integer(1)
+    general = {
+        "lundberg_bound": sp.Piecewise((lundberg, mu < 0), (1, True)),
+        "chernoff_bound": sp.Piecewise((1, trivial), (chernoff, True)),
+        "maximal_bound": sp.Piecewise(
+            (1, trivial), (lundberg, eb.chernoff_theta < eb.adjustment), (chernoff, True)
+        ),
+        "time_uniform_bound": sp.Piecewise((1, c <= mu), (line, True)),
+    }
+    branches = {
+        "lundberg_bound": {"lundberg": lundberg, "one": one},
+        "chernoff_bound": {"chernoff": chernoff, "one": one},
+        "maximal_bound": {"chernoff": chernoff, "lundberg": lundberg, "one": one},
+        "time_uniform_bound": {"line": line, "one": one},
+    }
+    args = (mu, sigma, d, t, c)
+    numeric = {
+        name: sp.lambdify(args, expr, modules="math")
+        for name, expr in (
+            ("theta_star", eb.adjustment),
+            ("theta_c", eb.chernoff_theta),
+            ("log_chernoff", eb.chernoff_exponent),
+            ("theta_line", eb.line_theta),
+        )
+    }
+    return _DerivedBounds(eb, general, branches, numeric)
+
+
+def _bound_branch(name: str, mv: float, sv: float, dv: float, tv: float, cv: float) -> tuple:
+    """The branch of bound ``name`` that applies and the log of its value (floats: every
+    exponent is a plain product, and a log below -745 underflows to a 0 bound)."""
+    f = _derive_bounds().numeric
+    args = (mv, sv, dv, tv, cv)
+    if name == "lundberg_bound":
+        return ("lundberg", -f["theta_star"](*args) * dv) if mv < 0 else ("one", 0.0)
+    if name == "time_uniform_bound":
+        return ("line", -f["theta_line"](*args) * dv) if cv > mv else ("one", 0.0)
+    if dv <= mv * tv:
+        return "one", 0.0
+    theta_c = f["theta_c"](*args)
+    log_chernoff = bounds.chernoff_log_bound(theta_c, f["log_chernoff"](*args))
+    if name == "chernoff_bound":
+        return "chernoff", log_chernoff
+    theta_star = max(0.0, f["theta_star"](*args))
+    log_max = bounds.maximal_log_bound(theta_c, log_chernoff, theta_star, dv)
+    return ("chernoff" if theta_c >= theta_star else "lundberg"), log_max
+
+
 @register
 class BrownianDrift(Model):
     r"""Brownian motion with drift, :math:`dX = \mu\,dt + \sigma\,dW`, absorbed at lo and hi.
@@ -361,6 +439,12 @@ class BrownianDrift(Model):
             high_open=True,
             latex="t",
         ),
+        Parameter(
+            "slope",
+            0.5,
+            "slope c of the line hi + c s in time_uniform_bound",
+            latex="c",
+        ),
         time_step_parameter(),
     )
     quantities = (
@@ -375,6 +459,31 @@ class BrownianDrift(Model):
             "escape_by_time",
             "P(reach hi before lo and by time t) from x0",
             r"P_{\mathrm{esc}}(t)",
+        ),
+        Quantity(
+            "lundberg_bound",
+            "Lundberg's bound on P(ever reach hi) without lower barrier >= escape_probability "
+            "(equal when lo = -inf)",
+            r"P_{\mathrm{esc}} \le B_{\mathrm{L}}",
+            kind="bound",
+        ),
+        Quantity(
+            "chernoff_bound",
+            "Chernoff bound on P(X_t >= hi) for the free motion (no barriers) at time t",
+            r"P(X_t \ge \mathrm{hi}) \le B_{\mathrm{C}}",
+            kind="bound",
+        ),
+        Quantity(
+            "maximal_bound",
+            "Doob/Ville bound on P(max_{s<=t} X_s >= hi) for the free motion (>= escape_by_time)",
+            r"P(\max_{s \le t} X_s \ge \mathrm{hi}) \le B_{\mathrm{M}}",
+            kind="bound",
+        ),
+        Quantity(
+            "time_uniform_bound",
+            "Ville (Howard et al.) bound on P(X_s >= hi + slope s for some s >= 0), free motion",
+            r"P(\exists s \ge 0: X_s \ge \mathrm{hi} + c s) \le B_{\mathrm{U}}",
+            kind="bound",
         ),
     )
     references = (
@@ -398,6 +507,7 @@ class BrownianDrift(Model):
             '  edition = {2nd}, publisher = {Birkh{\\"a}user}, year = {2002},\n'
             "  note = {Part II, Chapter 2: Brownian motion with drift}\n}",
         ),
+        *bounds.REFERENCES,
     )
 
     def _check(self, params: dict[str, Any]) -> None:
@@ -425,7 +535,15 @@ class BrownianDrift(Model):
         return super().curve_range(param)
 
     # -- formulas ---------------------------------------------------------
+    def _bound(self, name: str) -> tuple[str, float]:
+        args = (self["mu"], self["sigma"], self["hi"] - self["x0"], self["t"], self["slope"])
+        return _bound_branch(name, *args)
+
     def _expression(self, name: str, case: bool) -> sp.Expr:
+        if name in _BOUNDS:
+            db = _derive_bounds()
+            expr = db.branches[name][self._bound(name)[0]] if case else db.general[name]
+            return _in_model_symbols(expr)
         der = _derive()
         if name == "drift_rate":
             return der.drift
@@ -456,7 +574,7 @@ class BrownianDrift(Model):
     def latex(self, name: str) -> str:
         """LaTeX of the formula for this model's case, with ``n``, ``N`` (or ``d``) named."""
         symbol = self.quantity(name).symbol
-        if name == "drift_rate":
+        if name == "drift_rate" or name in _BOUNDS:
             return super().latex(name)
         if self.one_sided:
             where = r"\qquad d = \mathrm{hi} - x_0"
@@ -479,6 +597,8 @@ class BrownianDrift(Model):
         return f"{symbol} = {sp.latex(expr)}{where}"
 
     def _value(self, name: str) -> float:
+        if name in _BOUNDS:
+            return math.exp(self._bound(name)[1])
         muv, sv, lov, hiv, xv, tv = (self[k] for k in ("mu", "sigma", "lo", "hi", "x0", "t"))
         if name == "drift_rate":
             return float(self._expression(name, case=True).subs(mu, muv))
@@ -632,6 +752,26 @@ class BrownianDrift(Model):
             "\\sin\\frac{k\\pi n}{N}\\, \\frac{e^{-\\lambda_k t}}{\\lambda_k}, \\qquad "
             "\\lambda_k = \\frac{k^2\\pi^2\\sigma^2}{2N^2} + \\frac{\\mu^2}{2\\sigma^2}. $$",
             "",
+            *bounds.derivation_lines(
+                _derive_bounds().exponential,
+                step_text="the increment $X = X_{s+1} - X_s \\sim N(\\mu, \\sigma^2)$ "
+                "(independent increments: $X_t - x_0$ has cumulant generating function "
+                "$t K(\\theta)$ for every real $t > 0$, so $t$ is time here; the free "
+                "motion, barriers removed, which bounds the absorbed events too)",
+                adjustment_text="Here $e^{-\\theta^* d} = e^{2\\mu d/\\sigma^2}$ for "
+                "$\\mu < 0$: Brownian paths are continuous and meet $\\mathrm{hi}$ without "
+                "overshoot, so with $\\mathrm{lo} = -\\infty$ the bound is the exact "
+                "passage probability; the lower barrier only lowers it. For $\\mu \\ge 0$ "
+                "the bound is $1$.",
+                chernoff_text="For Gaussian increments the bound is the Gaussian tail "
+                "$\\bar\\Phi(z)$, $z = (d - \\mu t)/(\\sigma\\sqrt t)$, with the polynomial "
+                "prefactor dropped: $e^{-z^2/2}$. Azuma-Hoeffding needs bounded steps and is "
+                "not offered for this model.",
+                line_text="For Gaussian increments the line equation has the closed form root "
+                "above (`sympy.solve`), and the bound is again exact: it is the passage "
+                "probability of the motion with drift $\\mu - c$.",
+                continuous=True,
+            ),
             "### Evaluation",
             "",
             "All values are computed in mpmath (no overflow of "

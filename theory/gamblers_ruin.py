@@ -20,6 +20,7 @@ Applications*, Vol. I, 3rd ed. (1968), ch. XIV, sections 2-3.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,7 @@ import mpmath
 import sympy as sp
 from sympy.stats import E, FiniteRV, variance
 
+from theory import bounds
 from theory._base import Model, Parameter, ParameterError, Quantity, Reference
 from theory._registry import register
 
@@ -38,6 +40,11 @@ lo, hi, x0 = sp.symbols(r"\mathrm{lo} \mathrm{hi} x_0", integer=True)
 # Recurrence symbols: n = x - lo (distance from the lower barrier), N = hi - lo.
 n, N = sp.symbols("n N", integer=True, nonnegative=True)
 r = sp.Symbol("r", positive=True)  # q / p, for display
+# The bounds' symbols: horizon t (steps), slope c of the time-uniform line, and the
+# root theta_l of K(theta) = c theta (no closed form for this step law).
+t = bounds.HORIZON
+c = bounds.SLOPE
+theta_line = sp.Symbol(r"\theta_\ell", positive=True)
 _WHERE = r"\qquad r = q/p,\ n = x_0 - \mathrm{lo},\ N = \mathrm{hi} - \mathrm{lo}"
 _DPS = 50  # working precision of the mpmath evaluators (see _value)
 
@@ -142,6 +149,142 @@ def _mp_function(name: str):
     return sp.lambdify((p, q, lo, hi, x0), expr, modules="mpmath")
 
 
+_BOUNDS = (
+    "lundberg_bound",
+    "chernoff_bound",
+    "hoeffding_bound",
+    "maximal_bound",
+    "time_uniform_bound",
+)
+_STEP_WIDTH = 2  # every step lies in [-1, 1]
+
+
+@dataclass(frozen=True)
+class _DerivedBounds:
+    exponential: bounds.ExponentialBounds
+    hoeffding: bounds.HoeffdingBound
+    drift: sp.Expr
+    level: sp.Expr  # d = hi - x0
+    expressions: dict  # name -> (general Piecewise, {branch: expression})
+
+
+@functools.cache
+def _derive_bounds() -> _DerivedBounds:
+    """Derive the bounds from the step law (about two seconds, done once, on first use)."""
+    d_ = _derive()
+    a = bounds.LEVEL
+    eb = bounds.derive_exponential(
+        d_.step,
+        {p: sp.Rational(3, 10), q: sp.Rational(1, 2), a: 5, t: 10},
+        solve_line=False,  # K(theta) = c theta has no closed form for a lattice step
+    )
+    hb = bounds.derive_hoeffding()
+    level = hi - x0
+    mu = d_.drift
+    trivial = a <= t * mu  # the level is not above the mean: the bound is 1
+    lundberg = sp.exp(-eb.adjustment * a)
+    chernoff = sp.exp(eb.chernoff_exponent)
+    hoeffding = sp.exp(hb.exponent.subs({hb.width: _STEP_WIDTH, hb.excess: a - t * mu}))
+    line = sp.exp(-theta_line * a)
+    branches = {
+        "lundberg_bound": {"lundberg": lundberg, "one": sp.Integer(1), "zero": sp.Integer(0)},
+        "chernoff_bound": {"chernoff": chernoff, "one": sp.Integer(1), "zero": sp.Integer(0)},
+        "hoeffding_bound": {"hoeffding": hoeffding, "one": sp.Integer(1)},
+        "maximal_bound": {
+            "chernoff": chernoff,
+            "lundberg": lundberg,
+            "one": sp.Integer(1),
+            "zero": sp.Integer(0),
+        },
+        "time_uniform_bound": {"line": line, "one": sp.Integer(1), "zero": sp.Integer(0)},
+    }
+    general = {
+        "lundberg_bound": sp.Piecewise((lundberg, p < q), (1, True)),
+        "chernoff_bound": sp.Piecewise((1, trivial), (0, a > t), (chernoff, True)),
+        "hoeffding_bound": sp.Piecewise((1, trivial), (hoeffding, True)),
+        "maximal_bound": sp.Piecewise(
+            (1, trivial),
+            (0, a > t),
+            (lundberg, eb.chernoff_theta < eb.adjustment),
+            (chernoff, True),
+        ),
+        "time_uniform_bound": sp.Piecewise((1, c <= mu), (0, c >= 1), (line, True)),
+    }
+    expressions = {
+        name: (
+            general[name].subs(a, level),
+            {k: v.subs(a, level) for k, v in branches[name].items()},
+        )
+        for name in _BOUNDS
+    }
+    return _DerivedBounds(eb, hb, mu, level, expressions)
+
+
+@functools.cache
+def _mp_bound_functions():
+    """mpmath evaluators of the derived Chernoff optimiser, its exponent and K(theta)."""
+    eb = _derive_bounds().exponential
+    a, theta = bounds.LEVEL, bounds.THETA
+    args = (p, q, a, t)
+    return (
+        sp.lambdify(args, eb.chernoff_theta, modules="mpmath"),
+        sp.lambdify(args, eb.chernoff_exponent, modules="mpmath"),
+        sp.lambdify((p, q, theta), eb.cgf, modules="mpmath"),
+    )
+
+
+def _bound_branch(name: str, pv: float, qv: float, dv: int, tv: int, cv: float) -> tuple:
+    """The branch of bound ``name`` that applies, and the log of its value.
+
+    Edge cases are decided before any formula is evaluated: ``p = 0`` (the walk
+    never climbs, every bound 0), a level beyond reach in ``t`` steps, a level
+    not above the mean ``t (p - q)`` (the bound is 1).
+    """
+    mu = pv - qv
+    if name == "lundberg_bound":
+        if pv == 0.0:
+            return "zero", -math.inf
+        if pv >= qv:
+            return "one", 0.0
+        return "lundberg", -dv * (math.log(qv) - math.log(pv))
+    if name == "hoeffding_bound":
+        u = dv - tv * mu
+        if u <= 0:
+            return "one", 0.0
+        hb = _derive_bounds().hoeffding
+        exponent = hb.exponent.subs({hb.width: _STEP_WIDTH, hb.excess: u, t: tv})
+        return "hoeffding", float(exponent)
+    if name == "time_uniform_bound":
+        top = 1.0 if pv > 0 else (0.0 if pv + qv < 1.0 else -1.0)  # the largest step
+        if cv <= mu:
+            return "one", 0.0
+        if cv >= top:  # the walk can never climb the line
+            return "zero", -math.inf
+        cgf = _mp_bound_functions()[2]
+        with mpmath.workdps(_DPS):
+            args = (mpmath.mpf(pv), mpmath.mpf(qv))
+            theta_l = bounds.positive_root(lambda th: float(cgf(*args, th) - cv * th), mu - cv)
+        return "line", -theta_l * dv
+    # chernoff_bound and maximal_bound
+    if dv <= tv * mu:
+        return "one", 0.0
+    if pv == 0.0 or dv > tv:
+        return "zero", -math.inf
+    if dv == tv:  # only t up-steps reach: the optimiser runs off to infinity
+        theta_c, log_chernoff = math.inf, tv * math.log(pv)
+    else:
+        f_theta, f_exponent, _ = _mp_bound_functions()
+        with mpmath.workdps(_DPS):
+            args = (mpmath.mpf(pv), mpmath.mpf(qv), dv, tv)
+            theta_c, log_chernoff = float(f_theta(*args)), float(f_exponent(*args))
+    log_chernoff = bounds.chernoff_log_bound(theta_c, log_chernoff)
+    if name == "chernoff_bound":
+        return "chernoff", log_chernoff
+    theta_star = math.log(qv / pv) if qv > pv else 0.0
+    log_max = bounds.maximal_log_bound(theta_c, log_chernoff, theta_star, dv)
+    return ("chernoff" if theta_c >= theta_star else "lundberg"), log_max
+
+
 @register
 class GamblersRuin(Model):
     r"""Gambler's ruin with holding between absorbing barriers ``lo < x0 < hi``.
@@ -195,6 +338,21 @@ class GamblersRuin(Model):
         Parameter(
             "x0", 5, "starting point, lo < x0 < hi", -(10**9), 10**9, integer=True, latex="x_0"
         ),
+        Parameter(
+            "t",
+            100,
+            "horizon in steps of the finite-horizon bounds (chernoff, hoeffding, maximal)",
+            1,
+            10**9,
+            integer=True,
+            latex="t",
+        ),
+        Parameter(
+            "slope",
+            0.05,
+            "slope c of the line hi + c k in time_uniform_bound",
+            latex="c",
+        ),
     )
     quantities = (
         Quantity("drift_rate", "expected change of the walk per step, E[xi]", r"\mu"),
@@ -202,6 +360,37 @@ class GamblersRuin(Model):
         Quantity("escape_probability", "P(reach hi before lo) from x0", r"P_{\mathrm{esc}}"),
         Quantity("ruin_probability", "P(reach lo before hi) from x0", r"P_{\mathrm{ruin}}"),
         Quantity("mean_exit_time", "expected number of steps until lo or hi is hit", r"E[T]"),
+        Quantity(
+            "lundberg_bound",
+            "Lundberg's bound on P(the free walk ever reaches hi) >= escape_probability",
+            r"P_{\mathrm{esc}} \le B_{\mathrm{L}}",
+            kind="bound",
+        ),
+        Quantity(
+            "chernoff_bound",
+            "Chernoff bound on P(X_t >= hi) for the free walk (no barriers) after t steps",
+            r"P(X_t \ge \mathrm{hi}) \le B_{\mathrm{C}}",
+            kind="bound",
+        ),
+        Quantity(
+            "hoeffding_bound",
+            "Azuma-Hoeffding bound on P(X_t >= hi) for the free walk after t steps",
+            r"P(X_t \ge \mathrm{hi}) \le B_{\mathrm{H}}",
+            kind="bound",
+        ),
+        Quantity(
+            "maximal_bound",
+            "Doob/Ville bound on P(max_{k<=t} X_k >= hi) for the free walk (bounds the "
+            "escape by step t)",
+            r"P(\max_{k \le t} X_k \ge \mathrm{hi}) \le B_{\mathrm{M}}",
+            kind="bound",
+        ),
+        Quantity(
+            "time_uniform_bound",
+            "Ville (Howard et al.) bound on P(X_k >= hi + slope k for some k >= 1), free walk",
+            r"P(\exists k \ge 1: X_k \ge \mathrm{hi} + c k) \le B_{\mathrm{U}}",
+            kind="bound",
+        ),
     )
     references = (
         Reference(
@@ -213,6 +402,7 @@ class GamblersRuin(Model):
             "  volume = {I}, edition = {3rd}, publisher = {Wiley}, year = {1968},\n"
             "  note = {Chapter XIV: Random walk and ruin problems}\n}",
         ),
+        *bounds.REFERENCES,
     )
 
     def _check(self, params: dict[str, Any]) -> None:
@@ -235,7 +425,14 @@ class GamblersRuin(Model):
             )
 
     # -- formulas ---------------------------------------------------------
+    def _bound(self, name: str) -> tuple[str, float]:
+        d_ = self["hi"] - self["x0"]
+        return _bound_branch(name, self["p"], self["q"], d_, self["t"], self["slope"])
+
     def _expression(self, name: str, case: bool) -> sp.Expr:
+        if name in _BOUNDS:
+            general, branches = _derive_bounds().expressions[name]
+            return branches[self._bound(name)[0]] if case else general
         d = _derive()
         if name == "drift_rate":
             return d.drift
@@ -250,6 +447,11 @@ class GamblersRuin(Model):
 
     def latex(self, name: str) -> str:
         """LaTeX of the formula for this model's case, written with ``r = q/p``, ``n``, ``N``."""
+        if name == "time_uniform_bound" and self._bound(name)[0] == "line":
+            return (
+                f"{super().latex(name)}\\qquad K(\\theta_\\ell) = c\\,\\theta_\\ell,\\ "
+                f"K(\\theta) = {sp.latex(_derive_bounds().exponential.cgf)}"
+            )
         if name not in _SOLVED:
             return super().latex(name)
         symbol = self.quantity(name).symbol
@@ -259,6 +461,8 @@ class GamblersRuin(Model):
         return f"{symbol} = {sp.latex(_in_ratio(name))}{_WHERE}"
 
     def _value(self, name: str) -> float:
+        if name in _BOUNDS:
+            return math.exp(self._bound(name)[1])  # a log below -745 underflows to 0
         pv, qv, lov, hiv, xv = (self[k] for k in ("p", "q", "lo", "hi", "x0"))
         if name in ("drift_rate", "step_variance"):
             expr = self._expression(name, case=True)
@@ -365,16 +569,48 @@ class GamblersRuin(Model):
             "Holding only stretches time: every $D$ scales with $1/(p+q)$ at fixed "
             "$q/p$, while $w$ and $v$ depend on $q/p$ alone.",
             "",
+            *self._bound_derivation(),
             "### Evaluation",
             "",
             "The formulas are evaluated in mpmath at 50 significant digits "
             "(arbitrary exponent range, so $r^N$ cannot overflow, and no cancellation "
             "near $p = q$); for $p < q$ the mirror $x \\mapsto \\mathrm{lo} + "
             "\\mathrm{hi} - x$ (which swaps $p$ with $q$ and escape with ruin) keeps "
-            "$r = q/p \\le 1$, so $p = 0$ is allowed.",
+            "$r = q/p \\le 1$, so $p = 0$ is allowed. The bounds are computed in log space "
+            "(the derived Chernoff optimiser and exponent in mpmath at 50 digits), so a "
+            "bound below $10^{-308}$ underflows to $0$ instead of failing.",
             "",
             "**Source.** W. Feller, *An Introduction to Probability Theory and Its "
             "Applications*, Vol. I, 3rd ed. (1968), ch. XIV, §§2-3.",
             "",
         ]
         return "\n".join(lines)
+
+    @staticmethod
+    def _bound_derivation() -> list[str]:
+        db = _derive_bounds()
+        return [
+            *bounds.derivation_lines(
+                db.exponential,
+                step_text="the step $X = \\xi$ (the free walk $S_k = x_0 + \\xi_1 + \\dots + "
+                "\\xi_k$, barriers removed: the absorbed walk escapes only if the free walk "
+                "reaches $\\mathrm{hi}$, so every bound below bounds the absorbed event too)",
+                adjustment_text="For $\\pm 1$ steps $e^{-\\theta^* d} = (p/q)^d$, and the walk "
+                "moves up one unit at a time, so it meets $\\mathrm{hi}$ exactly (no "
+                "overshoot): with $\\mathrm{lo} = -\\infty$ the bound is the exact passage "
+                "probability, and with the lower barrier $P_{\\mathrm{esc}} = (r^n - 1)/(r^N - 1) "
+                "\\le r^{n - N} = (p/q)^d$. For $p \\ge q$ there is no positive root and the "
+                "bound is $1$; for $p = 0$ it is $0$.",
+                chernoff_text="The level is out of reach when $d > t$ (bound $0$); when $d = t$ "
+                "the optimiser runs off to infinity and the infimum is $p^t$, the exact value.",
+                line_text="For this step law `sympy.solve` finds no closed form for "
+                "$\\theta_\\ell$ at a general slope, so the derived equation is solved "
+                "numerically (Brent's method on a bracket, to machine precision). With $c = 0$ "
+                "it is Lundberg's bound; with $c$ at or above the largest step the walk "
+                "cannot climb the line and the bound is $0$.",
+                hoeffding=db.hoeffding,
+                hoeffding_text="Every step lies in $[-1, 1]$, so $w = 2$ and $\\mu = p - q$: "
+                "the bound is $e^{-(d - t(p - q))^2/(2t)}$. It uses only the range of the "
+                "steps, not their variance, so it is never below the Chernoff bound.",
+            ),
+        ]
