@@ -7,15 +7,18 @@ True
 """
 
 # importing a kernel module registers its simulator
+from montecarlo import belief_evolution as _belief_evolution  # noqa: F401
 from montecarlo import brownian_drift as _brownian_drift  # noqa: F401
 from montecarlo import entropy_ball as _entropy_ball  # noqa: F401
 from montecarlo import fisher_geometric as _fisher_geometric  # noqa: F401
 from montecarlo import gamblers_ruin as _gamblers_ruin  # noqa: F401
 from montecarlo import goodhart_selection as _goodhart_selection  # noqa: F401
 from montecarlo import monitored_diffusion as _monitored_diffusion  # noqa: F401
+from montecarlo import moran as _moran  # noqa: F401
 from montecarlo import ornstein_uhlenbeck as _ornstein_uhlenbeck  # noqa: F401
 from montecarlo import proxy_selection as _proxy_selection  # noqa: F401
 from montecarlo import resetting_diffusion as _resetting_diffusion  # noqa: F401
+from montecarlo import wright_fisher as _wright_fisher  # noqa: F401
 from montecarlo._engine import (
     SimulationResult,
     Simulator,

@@ -11,17 +11,21 @@ or numba. Every model is registered under its CLI name::
 from theory._base import Model, Parameter, ParameterError, Quantity, Reference
 from theory._registry import get_model, model_names, register
 from theory._version import __version__
+from theory.belief_evolution import BeliefEvolution
 from theory.brownian_drift import BrownianDrift
 from theory.entropy_ball import EntropyBall
 from theory.fisher_geometric import FisherGeometric
 from theory.gamblers_ruin import GamblersRuin
 from theory.goodhart_selection import GoodhartSelection
 from theory.monitored_diffusion import MonitoredDiffusion
+from theory.moran import Moran
 from theory.ornstein_uhlenbeck import OrnsteinUhlenbeck
 from theory.proxy_selection import ProxySelection
 from theory.resetting_diffusion import ResettingDiffusion
+from theory.wright_fisher import WrightFisher
 
 __all__ = [
+    "BeliefEvolution",
     "BrownianDrift",
     "EntropyBall",
     "FisherGeometric",
@@ -29,6 +33,7 @@ __all__ = [
     "GoodhartSelection",
     "Model",
     "MonitoredDiffusion",
+    "Moran",
     "OrnsteinUhlenbeck",
     "Parameter",
     "ParameterError",
@@ -36,6 +41,7 @@ __all__ = [
     "Quantity",
     "Reference",
     "ResettingDiffusion",
+    "WrightFisher",
     "__version__",
     "get_model",
     "model_names",

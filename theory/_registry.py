@@ -18,8 +18,8 @@ def register(cls: type[Model]) -> type[Model]:
 
 
 def model_names() -> list[str]:
-    """The registered model names, in registration order."""
-    return list(_MODELS)
+    """The registered model names, in alphabetical order (independent of import order)."""
+    return sorted(_MODELS)
 
 
 def get_model(name: str) -> type[Model]:
