@@ -35,10 +35,10 @@ too (its indicator is unknown), and the interval allows for it.
 ``escape_probability``: the probability that the excursion started at
 :math:`m < x_0 < \mathrm{hi}` reaches ``hi`` *before returning to the
 mean-reversion level* ``m`` (the threshold is crossed before training pulls the
-system back), which is small for a high threshold. (The theory module has no such
-quantity yet; its exact value is the ratio of scale functions
-:math:`F(u_0)/F(u)`, :math:`F(v) = \int_0^v e^{w^2}dw = e^{v^2}D(v)` with Dawson's
-function :math:`D`, used here only to place the levels: :func:`log_reach`.)
+system back), which is small for a high threshold. Its exact value is the theory's
+quantity of the same name (the ratio of scale functions
+:math:`\operatorname{erfi}(u_0)/\operatorname{erfi}(u)`, derived there); here its
+logarithm, with ``hi`` replaced by a level, is used only to place the levels.
 Levels :math:`\ell_k` are put where :math:`\log P(\text{reach } \ell_k) = -k\log 7`
 (:mod:`montecarlo._rare`); a particle runs with the exact OU steps until it
 reaches the next level or ``m``, both detected on the grid and, between grid
@@ -234,14 +234,6 @@ def _split_trees(
     return out
 
 
-def log_reach(model: Model, level: float) -> float:
-    r"""``log P(reach level before m)`` from ``x0`` (``m < x0 <= level``): the ratio of
-    scale functions :math:`F(u_0)/F(u)`, :math:`\log F(v) = v^2 + \log D(v)`."""
-    k = math.sqrt(model["theta"]) / model["sigma"]
-    u0, u = k * (model["x0"] - model["m"]), k * (level - model["m"])
-    return u0 * u0 + math.log(special.dawsn(u0)) - u * u - math.log(special.dawsn(u))
-
-
 class _EscapeSplitting(Splitting):
     """Splitting for P(reach hi before returning to m) from m < x0 < hi (see the module)."""
 
@@ -256,9 +248,15 @@ class _EscapeSplitting(Splitting):
             )
 
     def make_plan(self, model: Model) -> SplittingPlan:
-        return levels_by_log_probability(
-            lambda lvl: log_reach(model, lvl), float(model["x0"]), float(model["hi"])
-        )
+        x0 = float(model["x0"])
+
+        def log_reach(level: float) -> float:
+            # the theory's escape probability with the level as the threshold
+            if level <= x0:
+                return 0.0
+            return model.replace(hi=level).log_value("escape_probability")
+
+        return levels_by_log_probability(log_reach, x0, float(model["hi"]))
 
     def prepare(self, model: Model) -> tuple:
         plan = self.plan(model)

@@ -126,6 +126,9 @@ def plot_curve(
         ax.set_ylabel(f"${q.symbol}$")
         ax.set_title(name.replace("_", " "), fontsize=10)
         ax.grid(alpha=0.3)
+        formatter = ax.yaxis.get_major_formatter()
+        if hasattr(formatter, "set_useOffset"):  # a flat curve reads 1, not 1e-13 + 1
+            formatter.set_useOffset(False)
     fixed = ", ".join(
         f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}"
         for k, v in model.params.items()

@@ -5,7 +5,10 @@ integrated in two dimensions by mpmath at 30 digits (no erf reduction); the
 well-bottom special case in hypergeometric form,
 E[T] = ((pi/2) erfi(u) + u^2 2F2(1, 1; 3/2, 2; u^2)) / theta (term-by-term integration
 of e^{w^2} erf(w), checked by mpmath); the normal law of scipy.stats and
-mpmath's erfc in the tail; and the simulation (exact OU steps, Brownian-bridge
+mpmath's erfc in the tail; for the escape probability, the ratio of scale functions
+S(x0)/S(hi), S(x) = int_m^x exp(theta (y - m)^2 / sigma^2) dy (the scale density of the
+drift -theta (x - m); Karlin & Taylor 1981, 15.3), by mpmath quadrature at 30 digits with
+no erfi or Dawson function; and the simulation (exact OU steps, Brownian-bridge
 crossing check), compared at 99.9% family-wise with fixed seeds.
 """
 
@@ -24,7 +27,15 @@ import montecarlo.ornstein_uhlenbeck as mc_ou  # registers the kernel
 import theory.ornstein_uhlenbeck as th_ou
 from montecarlo import get_simulator, validate
 from theory import ParameterError, get_model
-from theory.ornstein_uhlenbeck import OrnsteinUhlenbeck, _derive, m, sigma, theta, xi
+from theory.ornstein_uhlenbeck import (
+    OrnsteinUhlenbeck,
+    _derive,
+    _derive_escape,
+    m,
+    sigma,
+    theta,
+    xi,
+)
 
 DEFAULTS = OrnsteinUhlenbeck()
 
@@ -49,6 +60,20 @@ def well_bottom_closed_form(th, u):
     with mpmath.workdps(30):
         u = mpmath.mpf(u)
         return (mpmath.pi / 2 * mpmath.erfi(u) + u**2 * mpmath.hyp2f2(1, 1, 1.5, 2, u**2)) / th
+
+
+def scale_quadrature(th, mm, sg, x, dps=30):
+    """S(x) = int_m^x exp(theta (y - m)^2 / sigma^2) dy by mpmath (tanh-sinh, 30 digits).
+
+    The integrand peaks at y = x with width w = sigma^2 / (2 theta (x - m)); breakpoints at
+    x - j w keep the quadrature on the peak (mpmath's exponent range has no overflow).
+    """
+    with mpmath.workdps(dps):
+        th, mm, sg, x = (mpmath.mpf(v) for v in (th, mm, sg, x))
+        k2 = th / sg**2
+        width = 1 / (2 * k2 * (x - mm))
+        pts = [mm] + [x - j * width for j in (80, 20, 5, 1) if x - j * width > mm] + [x]
+        return mpmath.quad(lambda yy: mpmath.exp(k2 * (yy - mm) ** 2), pts)
 
 
 @st.composite
@@ -141,6 +166,60 @@ def test_stationary_law_is_normal():
     assert sp.simplify(fp) == 0
 
 
+@settings(max_examples=15)
+@given(
+    st.floats(0.1, 10.0),
+    st.floats(0.1, 5.0),
+    st.floats(-5.0, 5.0),
+    st.floats(0.02, 26.0),
+    st.floats(1e-6, 0.999),
+)
+@example(1.0, math.sqrt(2.0), 0.0, 4.7 / math.sqrt(2.0), 0.5 / 4.7)  # the splitting test case
+@example(1.0, 1.0, 0.0, 26.0, 1e-3)  # P about 1e-300, the far tail
+def test_escape_probability_matches_scale_density_quadrature(th, sg, mm, u, frac):
+    # u = sqrt(theta)(hi - m)/sigma up to 26 (P down to about 1e-300), x0 = m + frac (hi - m)
+    k = sg / math.sqrt(th)
+    model = OrnsteinUhlenbeck(theta=th, sigma=sg, m=mm, x0=mm + frac * u * k, hi=mm + u * k)
+    with mpmath.workdps(30):
+        # mpmath quadrature of the scale density (see scale_quadrature), 30 digits
+        ref = scale_quadrature(th, mm, sg, model["x0"]) / scale_quadrature(th, mm, sg, model["hi"])
+        log_ref = float(mpmath.log(ref))
+    # log space: 1e-12 relative (the exponent (u0 - u)(u0 + u) is good to a few ulps of u^2)
+    assert model.log_value("escape_probability") == pytest.approx(log_ref, rel=1e-12, abs=1e-13)
+    assert model.value("escape_probability") == pytest.approx(float(ref), rel=1e-10)
+    assert 1e-310 < model.value("escape_probability") < 1.0
+
+
+def test_escape_probability_edge_cases():
+    # x0 = m (the defaults) or below: the path is at m or passes it first, so 0 exactly
+    assert DEFAULTS.value("escape_probability") == 0.0
+    assert DEFAULTS.log_value("escape_probability") == -math.inf
+    assert OrnsteinUhlenbeck(x0=-1.0, hi=-0.5).value("escape_probability") == 0.0
+    # u = 40, u0 = 1: log P = 1 - 1600 + log(D(1)/D(40)) underflows a double but its log does
+    # not; reference: mpmath's erfi at 30 digits (P = erfi(u0)/erfi(u))
+    far = OrnsteinUhlenbeck(sigma=1.0, x0=1.0, hi=40.0)
+    assert far.value("escape_probability") == 0.0
+    with mpmath.workdps(30):
+        ref = float(mpmath.log(mpmath.erfi(1) / mpmath.erfi(40)))
+    assert far.log_value("escape_probability") == pytest.approx(ref, rel=1e-13)
+    # start next to the threshold: P -> 1 (no cancellation in the ratio)
+    near = OrnsteinUhlenbeck(x0=1.0 - 1e-9, hi=1.0)
+    assert 1.0 - 1e-8 < near.value("escape_probability") < 1.0
+
+
+def test_derived_escape_probability_is_harmonic():
+    e = _derive_escape()
+    f = e.in_xi
+    c = next(iter(f.free_symbols - {xi, theta, sigma}))
+    # L f = 0 for the generator, f(0) = 0, f(c) = 1; and it equals the scale-function ratio
+    assert sp.simplify(sigma**2 / 2 * sp.diff(f, xi, 2) - theta * xi * sp.diff(f, xi)) == 0
+    assert f.subs(xi, 0) == 0 and sp.simplify(f.subs(xi, c)) == 1
+    assert e.ratio_check == 0
+    assert sp.simplify(e.scale_density - sp.exp(theta * xi**2 / sigma**2)) == 0
+    assert OrnsteinUhlenbeck(x0=-1.0).expression("escape_probability") == 0
+    assert isinstance(DEFAULTS.general_expression("escape_probability"), sp.Piecewise)
+
+
 @given(ou_models(max_u=30.0))
 def test_stationary_exceedance_matches_normal_tail(model):
     sd = model["sigma"] / math.sqrt(2 * model["theta"])
@@ -192,13 +271,15 @@ def test_expressions_derivation_and_registry():
     assert m0.latex("stationary_exceedance").startswith(r"P_\infty(X > \mathrm{hi}) = ")
     assert m0.quantity("kramers_time").kind == "asymptotic"
     text = m0.derivation()
-    for needle in ("dsolve", "integrating factor", "Siegert", "Laplace", "Fokker-Planck"):
+    needles = ("dsolve", "integrating factor", "Siegert", "Laplace", "Fokker-Planck", "scale")
+    for needle in needles:
         assert needle in text
     assert get_model("ornstein-uhlenbeck") is OrnsteinUhlenbeck
     low, high = m0.curve_range("x0")
     assert low == pytest.approx(-3.0) and high == 1.0  # m - 3 sigma/sqrt(2 theta) = -3
-    assert {r.key for r in m0.references} == {"siegert1951", "gardiner2004"}
-    m0.to_dict()
+    assert {r.key for r in m0.references} == {"siegert1951", "gardiner2004", "karlin1981"}
+    assert m0.quantity("escape_probability").kind == "exact"
+    assert m0.to_dict()["quantities"]["escape_probability"]["value"] == 0.0  # x0 = m
 
 
 @pytest.mark.parametrize(
@@ -238,6 +319,8 @@ def test_burn_in_leaves_a_negligible_bias():
         "mean_first_passage_time",
         "stationary_exceedance",
     )
+    # escape_probability is estimated by method="splitting" only, not by naive validate
+    assert "escape_probability" not in get_simulator(DEFAULTS).simulated_quantities(DEFAULTS)
 
 
 def test_validate_defaults():

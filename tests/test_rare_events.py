@@ -9,7 +9,8 @@ Exact values used here come from routes that share no code with montecarlo/:
 - Ornstein-Uhlenbeck, P(reach hi before m) from m < x0 < hi: the ratio of scale functions
   S(x0)/S(hi), S(x) = int_m^x exp(theta (y - m)^2 / sigma^2) dy (Karlin & Taylor 1981,
   15.3: scale density exp(-int 2 b / sigma^2) for the drift b = -theta (x - m)), by
-  mpmath quadrature, not by the Dawson function montecarlo uses to place its levels;
+  mpmath quadrature, not by the Dawson function theory.OrnsteinUhlenbeck evaluates its
+  escape_probability with (the splitting estimate is compared with both);
 - entropy ball: theory.EntropyBall's return_probability (derived by sympy's dsolve and
   checked there against the classical (r^{2-d} - R^{2-d})/(a^{2-d} - R^{2-d})).
 Every interval is at 99.9% family-wise, Bonferroni-corrected over the comparisons of the
@@ -184,10 +185,13 @@ def test_splitting_ornstein_uhlenbeck_agrees_with_scale_functions(params):
     model = OrnsteinUhlenbeck(**params, dt=0.005)
     exact = ou_exact(params["theta"], params["m"], params["sigma"], params["x0"], params["hi"])
     assert 1e-5 < exact < 1e-4  # moderately rare: naive MC would need ~1e7 paths for 10%
+    # the theory's escape_probability (erfi ratio via Dawson) against the mpmath quadrature
+    theory = model.value("escape_probability")
+    assert theory == pytest.approx(exact, rel=1e-12)
     res = simulate(model, 4_000, 5, method="splitting", level=bonferroni(FAMILY, 2))
     e = res["escape_probability"]
     assert res.censored == 0
-    assert e.contains(exact), (exact, e)
+    assert e.contains(exact) and e.contains(theory), (exact, theory, e)
     assert e.relative_error < 0.1
 
 

@@ -21,16 +21,26 @@ Every formula is *derived* by sympy, in the centred variable
   by integration: :math:`N(m, \sigma^2/(2\theta))`;
 * the Kramers (Arrhenius) time is the Laplace-method asymptotic of the
   Siegert integral from the well bottom, :math:`\sqrt\pi\,e^{u^2}/(\theta u)`.
+* the escape probability :math:`P(T_{\mathrm{hi}} < T_m)` from :math:`m < x_0 < \mathrm{hi}`
+  (the excursion reaches the threshold before training pulls it back to ``m``) solves
+  :math:`\tfrac{\sigma^2}{2} f'' - \theta \xi f' = 0`, :math:`f(0) = 0`,
+  :math:`f(\mathrm{hi} - m) = 1`; ``dsolve`` gives the scale function (the integral of
+  the scale density :math:`e^{U}`, checked by ``integrate``) and the ratio
+  :math:`\operatorname{erfi}(u_0)/\operatorname{erfi}(u)`; it is 0 for :math:`x_0 \le m`.
 
 Values: the integrand is :math:`\operatorname{erfcx}(-w)`, which is bounded for
 :math:`w \le 0` and is integrated scaled by :math:`e^{-u^2}` for :math:`w > 0`
 (:func:`scipy.integrate.quad`, relative tolerance ``1e-13``), so the logarithm
 of the time is finite for any barrier (:meth:`OrnsteinUhlenbeck.log_value`);
 :meth:`value` is ``inf`` only where the time itself exceeds the double range
-(:math:`u \gtrsim 26.6`).
+(:math:`u \gtrsim 26.6`). The escape probability is evaluated as
+:math:`e^{(u_0 - u)(u_0 + u)} D(u_0)/D(u)` with Dawson's function
+:math:`D(v) = \tfrac{\sqrt\pi}{2} e^{-v^2}\operatorname{erfi}(v)` (:func:`scipy.special.dawsn`),
+so no :math:`e^{u^2}` is ever formed and its logarithm is finite for any barrier.
 
 Sources: A. J. F. Siegert, Phys. Rev. 81, 617 (1951); C. W. Gardiner,
-*Handbook of Stochastic Methods*, 3rd ed. (2004), sections 5.2.7 and 9.
+*Handbook of Stochastic Methods*, 3rd ed. (2004), sections 5.2.7 and 9; S. Karlin and
+H. M. Taylor, *A Second Course in Stochastic Processes* (1981), 15.3 (scale functions).
 """
 
 from __future__ import annotations
@@ -166,6 +176,51 @@ def _derive() -> _Derived:
     )
 
 
+@dataclass(frozen=True)
+class _Escape:
+    generator_eq: sp.Eq  # L f = 0 for f(xi) = P(reach hi before m)
+    general: sp.Eq  # dsolve's general solution
+    constants: dict  # from f(0) = 0, f(c) = 1
+    in_xi: sp.Expr  # f(xi), threshold c = hi - m
+    scale_density: sp.Expr  # s(xi) = exp(-int 2 b / sigma^2), b = -theta xi
+    scale_function: sp.Expr  # S(xi) = int_0^xi s
+    ratio_check: sp.Expr  # f - S(xi)/S(c), simplified (= 0)
+    escape: sp.Expr  # in model symbols
+
+
+@functools.cache
+def _derive_escape() -> _Escape:
+    """Derive P(reach hi before returning to m) from the generator (about a second)."""
+    f = sp.Function("f")
+    c = sp.Symbol("c", positive=True)  # hi - m, substituted afterwards
+    generator_eq = sp.Eq(sigma**2 / 2 * f(xi).diff(xi, 2) - theta * xi * f(xi).diff(xi), 0)
+    general = sp.dsolve(generator_eq, f(xi))
+    consts = sorted(general.rhs.free_symbols - {xi, theta, sigma}, key=str)
+    (solved,) = sp.solve([general.rhs.subs(xi, 0), general.rhs.subs(xi, c) - 1], consts, dict=True)
+    in_xi = sp.simplify(general.rhs.subs(solved))
+    # the classical route: scale density exp(-int 2 b / sigma^2) with drift b = -theta xi
+    scale_density = sp.exp(-sp.integrate(2 * (-theta * y) / sigma**2, (y, 0, xi)))
+    scale_function = sp.integrate(scale_density.subs(xi, y), (y, 0, xi))
+    ratio_check = sp.simplify(in_xi - scale_function / scale_function.subs(xi, c))
+    escape = in_xi.subs({xi: x0 - m, c: hi - m})
+    return _Escape(
+        generator_eq,
+        general,
+        solved,
+        in_xi,
+        scale_density,
+        scale_function,
+        ratio_check,
+        escape,
+    )
+
+
+def _log_escape(u0v: float, uv: float) -> float:
+    r"""``log(erfi(u0)/erfi(u))`` for ``0 < u0 < u``, as
+    :math:`(u_0 - u)(u_0 + u) + \log(D(u_0)/D(u))` with Dawson's :math:`D` (no overflow)."""
+    return (u0v - uv) * (u0v + uv) + math.log(float(special.dawsn(u0v)) / float(special.dawsn(uv)))
+
+
 def _log_integral(a: float, b: float) -> float:
     r"""``log`` of :math:`\int_a^b \operatorname{erfcx}(-w)\,dw`, ``a < b``, overflow-free.
 
@@ -218,11 +273,17 @@ class OrnsteinUhlenbeck(Model):
     .. math:: E[T_{\mathrm{hi}}] = \frac{\sqrt\pi}{\theta}\int_{u_0}^{u}
               e^{w^2}\,(1 + \operatorname{erf} w)\,dw, \qquad
               P_\infty(X > \mathrm{hi}) = \tfrac12 \operatorname{erfc}(u), \qquad
-              T_{\mathrm{K}} = \frac{\sqrt\pi\,e^{u^2}}{\theta u}\ (u \to \infty).
+              T_{\mathrm{K}} = \frac{\sqrt\pi\,e^{u^2}}{\theta u}\ (u \to \infty),
+              \qquad P_{x_0}(T_{\mathrm{hi}} < T_m) = \frac{\operatorname{erfi}(u_0)}
+              {\operatorname{erfi}(u)}\ (m < x_0 < \mathrm{hi}).
 
     ``dt`` is the time step of the *simulation* only; no formula depends on it.
 
-    Sources: Siegert (1951); Gardiner, *Handbook of Stochastic Methods* (2004).
+    The escape probability is 0 for :math:`x_0 \le m` (the path is at or must pass ``m``
+    first).
+
+    Sources: Siegert (1951); Gardiner, *Handbook of Stochastic Methods* (2004); Karlin &
+    Taylor (1981).
 
     Examples
     --------
@@ -272,6 +333,12 @@ class OrnsteinUhlenbeck(Model):
             r"T_{\mathrm{K}}",
             kind="asymptotic",
         ),
+        Quantity(
+            "escape_probability",
+            "P(X reaches hi before returning to the mean-reversion level m) from m < x0 < hi: "
+            "the ratio of scale functions erfi(u0)/erfi(u); 0 for x0 <= m",
+            r"P_{x_0}(T_{\mathrm{hi}} < T_m)",
+        ),
     )
     references = (
         Reference(
@@ -291,6 +358,16 @@ class OrnsteinUhlenbeck(Model):
             "  title = {Handbook of Stochastic Methods for Physics, Chemistry and the "
             "Natural Sciences},\n  edition = {3rd}, publisher = {Springer}, year = {2004},\n"
             "  note = {Sections 5.2.7 and 9}\n}",
+        ),
+        Reference(
+            "karlin1981",
+            "S. Karlin and H. M. Taylor, A Second Course in Stochastic Processes, "
+            "Academic Press (1981), ch. 15, section 3 (scale functions and exit "
+            "probabilities of diffusions).",
+            "@book{karlin1981,\n  author = {Karlin, Samuel and Taylor, Howard M.},\n"
+            "  title = {A Second Course in Stochastic Processes},\n"
+            "  publisher = {Academic Press}, year = {1981},\n"
+            "  note = {Chapter 15, section 3}\n}",
         ),
     )
 
@@ -321,6 +398,11 @@ class OrnsteinUhlenbeck(Model):
 
     # -- formulas ---------------------------------------------------------
     def _expression(self, name: str, case: bool) -> sp.Expr:
+        if name == "escape_probability":
+            ratio = _derive_escape().escape
+            if case:
+                return ratio if self["x0"] > self["m"] else sp.Integer(0)
+            return sp.Piecewise((ratio, x0 > m), (0, True))
         d = _derive()
         return {
             "mean_first_passage_time": d.mfpt,
@@ -333,6 +415,9 @@ class OrnsteinUhlenbeck(Model):
         self.quantity(name)
         th = self["theta"]
         u0v, uv = self.scaled()
+        if name == "escape_probability":
+            # x0 <= m: the path is at m, or must pass it before hi: probability 0
+            return _log_escape(u0v, uv) if u0v > 0.0 else -math.inf
         if name == "mean_first_passage_time":
             return 0.5 * math.log(math.pi) - math.log(th) + _log_integral(u0v, uv)
         if name == "kramers_time":
@@ -350,11 +435,14 @@ class OrnsteinUhlenbeck(Model):
             return 0.5 * float(special.erfc(self.scaled()[1]))
         if name == "kramers_time" and self.scaled()[1] <= 0.0:
             return math.nan  # no barrier: the asymptotic does not apply
+        if name == "escape_probability":
+            return math.exp(self.log_value(name))  # exp(-inf) = 0; below 1e-308 it underflows
         return _finite_exp(self.log_value(name))
 
     # -- derivation -------------------------------------------------------
     def derivation(self) -> str:
         d = _derive()
+        e = _derive_escape()
         L = sp.latex
         ((c1, c_value),) = d.constant.items()
         lines = [
@@ -437,6 +525,27 @@ class OrnsteinUhlenbeck(Model):
             f"e^{{w^2}}dw \\,/\\, T_{{\\mathrm{{K}}}} = {L(d.kramers_limit)}$. The relative "
             "error is about $1/(2u^2)$ (Dawson's function); it is an asymptotic, not a bound.",
             "",
+            "### Escape before returning to the mean (scale function)",
+            "",
+            "$f(\\xi) = P(T_{\\mathrm{hi}} < T_m \\mid \\xi_0 = \\xi)$, for "
+            "$0 \\le \\xi \\le c = \\mathrm{hi} - m$, is harmonic for the generator:",
+            "",
+            f"$$ {L(e.generator_eq)}, \\qquad f(0) = 0, \\quad f(c) = 1. $$",
+            "",
+            f"`sympy.dsolve` gives ${L(e.general)}$; the boundary conditions give "
+            + ", ".join(f"${L(k)} = {L(v)}$" for k, v in e.constants.items())
+            + ", so",
+            "",
+            f"$$ f(\\xi) = {L(e.in_xi)}, \\qquad P_{{x_0}}(T_{{\\mathrm{{hi}}}} < T_m) = "
+            f"{L(e.escape)} \\quad (m < x_0 < \\mathrm{{hi}}). $$",
+            "",
+            "The same is the classical ratio of scale functions $S(x_0 - m)/S(\\mathrm{hi} - m)$ "
+            "(Karlin & Taylor 1981, 15.3): the scale density of the drift $-\\theta\\xi$ is "
+            f"$s(\\xi) = {L(e.scale_density)}$ and `sympy.integrate` gives "
+            f"$S(\\xi) = \\int_0^\\xi s = {L(e.scale_function)}$; the difference of the two "
+            f"simplifies to ${L(e.ratio_check)}$. For $x_0 \\le m$ the path is at $m$, or must "
+            "pass it before $\\mathrm{hi}$: the probability is $0$.",
+            "",
             "### Evaluation",
             "",
             "$e^{w^2}(1 + \\operatorname{erf} w) = \\operatorname{erfcx}(-w)$ is bounded for "
@@ -444,10 +553,15 @@ class OrnsteinUhlenbeck(Model):
             "$e^{-u^2}$ (`scipy.integrate.quad`, relative tolerance $10^{-13}$) and "
             "$e^{u^2}$ restored in log space, so $\\log E[T]$ is finite for any barrier. "
             "The exceedance is $\\tfrac12\\operatorname{erfc}(u)$ (`scipy.special.erfc`, "
-            "accurate in the tail).",
+            "accurate in the tail). The escape probability is "
+            "$e^{(u_0 - u)(u_0 + u)} D(u_0)/D(u)$ with Dawson's function "
+            "$D(v) = \\tfrac{\\sqrt\\pi}{2}e^{-v^2}\\operatorname{erfi}(v)$ "
+            "(`scipy.special.dawsn`): no $e^{u^2}$ is formed, and its logarithm is finite for "
+            "any barrier (probabilities down to the smallest double, about $10^{-308}$).",
             "",
             "**Sources.** A. J. F. Siegert, *Phys. Rev.* 81, 617 (1951); C. W. Gardiner, "
-            "*Handbook of Stochastic Methods*, 3rd ed. (2004), §5.2.7 and ch. 9.",
+            "*Handbook of Stochastic Methods*, 3rd ed. (2004), §5.2.7 and ch. 9; S. Karlin "
+            "and H. M. Taylor, *A Second Course in Stochastic Processes* (1981), §15.3.",
             "",
         ]
         return "\n".join(lines)
