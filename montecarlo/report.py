@@ -53,6 +53,32 @@ def comparison_table(v: ValidationResult) -> list[str]:
     return rows
 
 
+def theory_only_table(v: ValidationResult) -> list[str]:
+    """The quantities the simulation does not check (bounds, asymptotics, ...), with their
+    values; empty when every quantity was compared."""
+    m = v.model
+    rows = []
+    for q in m.quantities:
+        if q.name in v.comparisons:
+            continue
+        try:
+            value = _num(m.value(q.name))
+        except (ValueError, ArithmeticError) as exc:  # undefined at these parameters
+            value = f"undefined ({' '.join(str(exc).split())[:80]})"
+        meaning = q.description.replace("|", r"\|")
+        rows.append(f"| `{q.name}` | {q.kind} | {value} | {meaning} |")
+    if not rows:
+        return []
+    return [
+        "Theory only (not simulated; a bound is a rigorous inequality, not an estimate):",
+        "",
+        "| quantity | kind | value | meaning |",
+        "|---|---|---:|---|",
+        *rows,
+        "",
+    ]
+
+
 def results_object(results: list[ValidationResult], command: list[str] | None = None) -> dict:
     """The JSON object of a multi-model validation."""
     return {
@@ -166,6 +192,7 @@ def write_report(
             "",
             *comparison_table(v),
             "",
+            *theory_only_table(v),
         ]
         if m.name in plotted:
             lines += [

@@ -118,6 +118,7 @@ def test_validate_json_and_report(capsys, tmp_path, monkeypatch):
     assert set(entry) >= {"value", "latex", "estimate", "ci_low", "ci_high", "n", "agree"}
     index = (tmp_path / "index.md").read_text()
     assert "## gamblers-ruin" in index and "| `escape_probability` |" in index
+    assert "| `lundberg_bound` | bound |" in index  # theory-only quantities are listed too
     # the combined table: model, quantity, kind, theory, estimate, interval, agree
     assert (
         "| [goodhart-selection](#goodhart-selection) | `deceptive_probability` | exact |" in index
