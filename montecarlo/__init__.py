@@ -9,6 +9,7 @@ True
 # importing a kernel module registers its simulator
 from montecarlo import belief_evolution as _belief_evolution  # noqa: F401
 from montecarlo import brownian_drift as _brownian_drift  # noqa: F401
+from montecarlo import clymer_evolution as _clymer_evolution  # noqa: F401
 from montecarlo import clymer_gradient as _clymer_gradient  # noqa: F401
 from montecarlo import entropy_ball as _entropy_ball  # noqa: F401
 from montecarlo import fisher_geometric as _fisher_geometric  # noqa: F401

@@ -129,6 +129,10 @@ def plot_curve(
         formatter = ax.yaxis.get_major_formatter()
         if hasattr(formatter, "set_useOffset"):  # a flat curve reads 1, not 1e-13 + 1
             formatter.set_useOffset(False)
+            low, high = ax.get_ylim()
+            mid, scale = (low + high) / 2, max(1.0, abs(low), abs(high))
+            if high - low < 1e-6 * scale:  # a constant: show it on a readable scale
+                ax.set_ylim(mid - 0.05 * scale, mid + 0.05 * scale)
     fixed = ", ".join(
         f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}"
         for k, v in model.params.items()

@@ -13,6 +13,7 @@ from theory._registry import get_model, model_names, register
 from theory._version import __version__
 from theory.belief_evolution import BeliefEvolution
 from theory.brownian_drift import BrownianDrift
+from theory.clymer_evolution import ClymerEvolution
 from theory.clymer_gradient import ClymerGradient
 from theory.entropy_ball import EntropyBall
 from theory.fisher_geometric import FisherGeometric
@@ -28,6 +29,7 @@ from theory.wright_fisher import WrightFisher
 __all__ = [
     "BeliefEvolution",
     "BrownianDrift",
+    "ClymerEvolution",
     "ClymerGradient",
     "EntropyBall",
     "FisherGeometric",
