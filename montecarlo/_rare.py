@@ -65,6 +65,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from scipy import optimize
 
 from montecarlo._stats import Estimate, weighted_mean_estimate
@@ -174,6 +175,16 @@ class RareEventMethod(abc.ABC):
 IS_ACC = ("hits", "sum_w", "sum_w2", "censored", "sum_c", "sum_c2", "steps")
 
 
+@njit(cache=True, nogil=True)
+def tally_weight(acc, hit, w):  # pragma: no cover
+    """Add one ended path of weight ``w`` to an :data:`IS_ACC` vector: on the event
+    (``hit``) or censored (its weight at the cut)."""
+    j = 0 if hit else 3
+    acc[j] += 1.0
+    acc[j + 1] += w
+    acc[j + 2] += w * w
+
+
 class ImportanceSampling(RareEventMethod):
     """Importance sampling by exponential tilting.
 
@@ -221,6 +232,19 @@ SPLIT_ACC = (
     "censored",
     "steps",
 )
+
+
+@njit(cache=True, nogil=True)
+def tally_tree(acc, h, c):  # pragma: no cover
+    """Add one finished tree to a :data:`SPLIT_ACC` vector: ``h`` particles reached the
+    target, ``c`` more could have from its censored particles."""
+    if h > 0:
+        acc[0] += 1.0
+    acc[1] += h
+    acc[2] += h * h
+    acc[3] += h + c
+    acc[4] += (h + c) * (h + c)
+    acc[5] += h
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ import numpy as np
 from numba import njit
 
 from montecarlo._engine import Simulator, register_simulator
-from montecarlo._rare import ImportanceSampling
+from montecarlo._rare import IS_ACC, ImportanceSampling, tally_weight
 from montecarlo._stats import (
     Estimate,
     censored_proportion,
@@ -97,6 +97,26 @@ def horizon_grid(t: float, dt: float) -> tuple[int, float]:
         return int(nearest), 0.0
     nh = math.floor(ratio)
     return nh, max(t - nh * dt, 0.0)
+
+
+@njit(cache=True, nogil=True)
+def exit_status(gen, x, y, h, lo, hi, has_lo, c, cut):  # pragma: no cover
+    """How a step of length ``h`` from ``x`` to ``y`` ends: 0 inside, 1 at ``hi``, 2 at
+    ``lo``, counting the Brownian bridge's crossings between the grid points, of
+    probability ``exp(-c (hi - x)(hi - y) / h)`` with ``c = 2 / sigma^2`` (not drawn
+    below ``exp(-BRIDGE_CUTOFF)``: ``cut = BRIDGE_CUTOFF / c``)."""
+    if y >= hi:
+        return 1
+    if has_lo and y <= lo:
+        return 2
+    ab = (hi - x) * (hi - y)
+    if ab < cut * h and gen.random() < math.exp(-c * ab / h):
+        return 1
+    if has_lo:
+        ab = (x - lo) * (y - lo)
+        if ab < cut * h and gen.random() < math.exp(-c * ab / h):
+            return 2
+    return 0
 
 
 @njit(cache=True, nogil=True)
@@ -158,18 +178,7 @@ def _paths(
             sum_h2 += h * h
             sum_dxh += dx * h
             y = x + dx
-            if y >= hi:
-                status = 1
-            elif has_lo and y <= lo:
-                status = 2
-            else:
-                ab = (hi - x) * (hi - y)
-                if ab < cut * h and gen.random() < math.exp(-c * ab / h):
-                    status = 1
-                elif has_lo:
-                    ab = (x - lo) * (y - lo)
-                    if ab < cut * h and gen.random() < math.exp(-c * ab / h):
-                        status = 2
+            status = exit_status(gen, x, y, h, lo, hi, has_lo, c, cut)
             if status != 0:
                 t_exit = start + 0.5 * h
                 by_t = before
@@ -235,12 +244,7 @@ def _tilted_paths(
     sd = sigma * math.sqrt(dt)
     c = 2.0 / (sigma * sigma)
     cut = BRIDGE_CUTOFF / c
-    hits = 0
-    sum_w = 0.0
-    sum_w2 = 0.0
-    censored = 0
-    sum_c = 0.0
-    sum_c2 = 0.0
+    acc = np.zeros(len(IS_ACC))
     steps = 0
     for _ in range(n_paths):
         x = x0
@@ -249,41 +253,16 @@ def _tilted_paths(
         while n < max_steps:
             y = x + mu_q * dt + sd * gen.standard_normal()
             n += 1
-            if y >= hi:
-                status = 1
-            elif has_lo and y <= lo:
-                status = 2
-            else:
-                ab = (hi - x) * (hi - y)
-                if ab < cut * dt and gen.random() < math.exp(-c * ab / dt):
-                    status = 1
-                elif has_lo:
-                    ab = (x - lo) * (y - lo)
-                    if ab < cut * dt and gen.random() < math.exp(-c * ab / dt):
-                        status = 2
+            status = exit_status(gen, x, y, dt, lo, hi, has_lo, c, cut)
             x = y
             if status != 0:
                 break
         steps += n
-        if status == 1 or status == 0:
+        if status != 2:  # on the event, or censored (its weight at the cut)
             w = math.exp(a_dx * (x - x0) - a_h * (n * dt) - log_scale)
-            if status == 1:
-                hits += 1
-                sum_w += w
-                sum_w2 += w * w
-            else:
-                censored += 1
-                sum_c += w
-                sum_c2 += w * w
-    out = np.empty(7, dtype=np.float64)
-    out[0] = hits
-    out[1] = sum_w
-    out[2] = sum_w2
-    out[3] = censored
-    out[4] = sum_c
-    out[5] = sum_c2
-    out[6] = steps
-    return out
+            tally_weight(acc, status == 1, w)
+    acc[6] = steps
+    return acc
 
 
 def tilted_drift(mu: float, sigma: float) -> float:

@@ -106,6 +106,30 @@ def _weight(p_i, lg_i, left):  # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
+def _copy_survivors(gen, r, removed, flag, p, lg, det):  # pragma: no cover
+    """Give each of the ``r`` removed agents the traits of a uniformly drawn survivor
+    (a uniform index, redrawn while it is a removed agent: ``flag``)."""
+    n = p.shape[0]
+    for j in range(r):
+        k = gen.integers(0, n)
+        while flag[k]:
+            k = gen.integers(0, n)
+        i = removed[j]
+        p[i] = p[k]
+        lg[i] = lg[k]
+        det[i] = det[k]
+
+
+@njit(cache=True, nogil=True)
+def _reinstate(r, removed, aligned, flag):  # pragma: no cover
+    """The ``r`` replacements start aligned."""
+    for j in range(r):
+        i = removed[j]
+        aligned[i] = True
+        flag[i] = False
+
+
+@njit(cache=True, nogil=True)
 def _step(
     gen, p, lg, det, aligned, flag, removed, pool_p, pool_lg, pool_d, left
 ):  # pragma: no cover
@@ -131,18 +155,8 @@ def _step(
                 k = gen.integers(0, n)
             total += _weight(p[k], lg[k], left)
         expected = r * total / _AUX
-        for j in range(r):
-            k = gen.integers(0, n)
-            while flag[k]:
-                k = gen.integers(0, n)
-            i = removed[j]
-            p[i] = p[k]
-            lg[i] = lg[k]
-            det[i] = det[k]
-        for j in range(r):
-            i = removed[j]
-            aligned[i] = True
-            flag[i] = False
+        _copy_survivors(gen, r, removed, flag, p, lg, det)
+        _reinstate(r, removed, aligned, flag)
         return r, expected
     total = 0.0
     for i in range(n):
@@ -170,14 +184,7 @@ def _step(
         total -= _weight(p[removed[j]], lg[removed[j]], left)
     expected = r * max(total, 0.0) / (n - r)
     if 2 * r <= n:  # rejection: a uniform index, redrawn while it is a removed agent
-        for j in range(r):
-            k = gen.integers(0, n)
-            while flag[k]:
-                k = gen.integers(0, n)
-            i = removed[j]
-            p[i] = p[k]
-            lg[i] = lg[k]
-            det[i] = det[k]
+        _copy_survivors(gen, r, removed, flag, p, lg, det)
     else:  # most were removed: draw from the list of survivors
         s = 0
         for i in range(n):
@@ -192,10 +199,7 @@ def _step(
             p[i] = pool_p[k]
             lg[i] = pool_lg[k]
             det[i] = pool_d[k]
-    for j in range(r):
-        i = removed[j]
-        aligned[i] = True
-        flag[i] = False
+    _reinstate(r, removed, aligned, flag)
     return r, expected
 
 

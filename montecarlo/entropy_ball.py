@@ -67,7 +67,13 @@ from numba import njit
 from scipy import optimize
 
 from montecarlo._engine import Simulator, register_simulator
-from montecarlo._rare import Splitting, SplittingPlan, levels_by_log_probability
+from montecarlo._rare import (
+    SPLIT_ACC,
+    Splitting,
+    SplittingPlan,
+    levels_by_log_probability,
+    tally_tree,
+)
 from montecarlo._stats import Estimate, censored_proportion, censored_time_mean
 from theory import Model
 from theory.entropy_ball import EntropyBall
@@ -169,12 +175,7 @@ def _split_trees(
     cap = n_splits * factor + 2
     stack_r = np.empty(cap)
     stack_k = np.empty(cap, dtype=np.int64)
-    trees_hit = 0
-    sum_h = 0.0
-    sum_h2 = 0.0
-    sum_hc = 0.0
-    sum_hc2 = 0.0
-    hits = 0
+    acc = np.zeros(len(SPLIT_ACC))
     particles = 0
     censored = 0
     steps = 0
@@ -223,24 +224,11 @@ def _split_trees(
             elif status == 0:
                 censored += 1
                 c += float(factor) ** (n_splits - k)
-        if h > 0:
-            trees_hit += 1
-        hits += int(h)
-        sum_h += h
-        sum_h2 += h * h
-        sum_hc += h + c
-        sum_hc2 += (h + c) * (h + c)
-    out = np.empty(9, dtype=np.float64)
-    out[0] = trees_hit
-    out[1] = sum_h
-    out[2] = sum_h2
-    out[3] = sum_hc
-    out[4] = sum_hc2
-    out[5] = hits
-    out[6] = particles
-    out[7] = censored
-    out[8] = steps
-    return out
+        tally_tree(acc, h, c)
+    acc[6] = particles
+    acc[7] = censored
+    acc[8] = steps
+    return acc
 
 
 def death_radii(model: Model, plan) -> np.ndarray:

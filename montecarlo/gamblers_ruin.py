@@ -43,7 +43,7 @@ import numpy as np
 from numba import njit
 
 from montecarlo._engine import Simulator, register_simulator
-from montecarlo._rare import IS_ACC, ImportanceSampling
+from montecarlo._rare import IS_ACC, ImportanceSampling, tally_weight
 from montecarlo._stats import (
     Estimate,
     censored_proportion,
@@ -77,10 +77,38 @@ def step_table(p: float, q: float) -> tuple[np.ndarray, float, float]:
 
 
 @njit(cache=True, nogil=True)
-def _walk(gen, n_paths, x0, lo, hi, max_steps, table, t_up, t_move):  # pragma: no cover
-    """Simulate ``n_paths`` walks; return the accumulators (see ``_ACC``)."""
+def _one_walk(gen, x, lo, hi, max_steps, table, t_up, t_move, bits, left):  # pragma: no cover
+    """One walk from ``x`` until it is absorbed or has taken ``max_steps`` steps: 13-bit
+    cells of one 52-bit draw (``bits``, ``left`` of them unused, carried between walks)
+    give the steps, and a second draw decides a cell a threshold cuts. Returns the end
+    point, the steps taken, the moving steps, and the unused cells."""
     mask = (1 << CELL_BITS) - 1
     scale = 4503599627370496.0  # 2**52
+    t = 0
+    moves = 0
+    while True:
+        d = min(x - lo, hi - x, max_steps - t)  # no absorption possible within d steps
+        if d <= 0:
+            return x, t, moves, bits, left
+        for _j in range(d):
+            if left == 0:
+                bits = np.int64(gen.random() * scale)
+                left = CELLS_PER_DRAW
+            b = bits & mask
+            bits >>= CELL_BITS
+            left -= 1
+            s = table[b]
+            if s == _UNDECIDED:
+                u = b + gen.random()
+                s = 1 if u < t_up else (-1 if u < t_move else 0)
+            x += s
+            moves += s & 1
+        t += d
+
+
+@njit(cache=True, nogil=True)
+def _walk(gen, n_paths, x0, lo, hi, max_steps, table, t_up, t_move):  # pragma: no cover
+    """Simulate ``n_paths`` walks; return the accumulators (see ``_ACC``)."""
     escaped = 0
     ruined = 0
     censored = 0
@@ -91,26 +119,8 @@ def _walk(gen, n_paths, x0, lo, hi, max_steps, table, t_up, t_move):  # pragma: 
     bits = 0
     left = 0
     for _ in range(n_paths):
-        x = x0
-        t = 0
-        while True:
-            d = min(x - lo, hi - x, max_steps - t)
-            if d <= 0:
-                break
-            for _j in range(d):
-                if left == 0:
-                    bits = np.int64(gen.random() * scale)
-                    left = CELLS_PER_DRAW
-                b = bits & mask
-                bits >>= CELL_BITS
-                left -= 1
-                s = table[b]
-                if s == _UNDECIDED:
-                    u = b + gen.random()
-                    s = 1 if u < t_up else (-1 if u < t_move else 0)
-                x += s
-                moves += s & 1
-            t += d
+        x, t, m, bits, left = _one_walk(gen, x0, lo, hi, max_steps, table, t_up, t_move, bits, left)
+        moves += m
         if x == hi:
             escaped += 1
         elif x == lo:
@@ -141,63 +151,23 @@ def _tilted_walk(
     """Walks under the proposal law (``table``), weighted by the likelihood ratio:
     ``log L = U lw_up + D lw_down + H lw_hold``; return :data:`montecarlo._rare.IS_ACC`
     (weights divided by ``exp(log_scale)``)."""
-    mask = (1 << CELL_BITS) - 1
-    scale = 4503599627370496.0  # 2**52
-    hits = 0
-    sum_w = 0.0
-    sum_w2 = 0.0
-    censored = 0
-    sum_c = 0.0
-    sum_c2 = 0.0
+    acc = np.zeros(len(IS_ACC))
     steps = 0
     bits = 0
     left = 0
     for _ in range(n_paths):
-        x = x0
-        t = 0
-        moves = 0
-        while True:
-            d = min(x - lo, hi - x, max_steps - t)
-            if d <= 0:
-                break
-            for _j in range(d):
-                if left == 0:
-                    bits = np.int64(gen.random() * scale)
-                    left = CELLS_PER_DRAW
-                b = bits & mask
-                bits >>= CELL_BITS
-                left -= 1
-                s = table[b]
-                if s == _UNDECIDED:
-                    u = b + gen.random()
-                    s = 1 if u < t_up else (-1 if u < t_move else 0)
-                x += s
-                moves += s & 1
-            t += d
+        x, t, moves, bits, left = _one_walk(
+            gen, x0, lo, hi, max_steps, table, t_up, t_move, bits, left
+        )
         disp = x - x0
         ups = (moves + disp) // 2
         downs = (moves - disp) // 2
         log_w = ups * lw_up + downs * lw_down + (t - moves) * lw_hold - log_scale
         steps += t
-        if x == hi:
-            w = math.exp(log_w)
-            hits += 1
-            sum_w += w
-            sum_w2 += w * w
-        elif x != lo:
-            w = math.exp(log_w)
-            censored += 1
-            sum_c += w
-            sum_c2 += w * w
-    out = np.empty(7, dtype=np.float64)
-    out[0] = hits
-    out[1] = sum_w
-    out[2] = sum_w2
-    out[3] = censored
-    out[4] = sum_c
-    out[5] = sum_c2
-    out[6] = steps
-    return out
+        if x != lo:  # on the event, or censored (its weight at the cut)
+            tally_weight(acc, x == hi, math.exp(log_w))
+    acc[6] = steps
+    return acc
 
 
 def adjustment_coefficient(p: float, q: float) -> float:

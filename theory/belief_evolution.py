@@ -57,7 +57,7 @@ from scipy import special
 
 from theory._base import Model, Parameter, ParameterError, Quantity, Reference
 from theory._registry import register
-from theory.goodhart_selection import OwenT
+from theory.goodhart_selection import GoodhartSelection, OwenT
 from theory.goodhart_selection import _derive as _goodhart_derive
 from theory.goodhart_selection import deceptive as _goodhart_deceptive
 
@@ -365,25 +365,7 @@ class BeliefEvolution(Model):
             "Intelligence},\n  year = {2026}, eprint = {2604.05274},\n"
             "  archivePrefix = {arXiv}\n}",
         ),
-        Reference(
-            "sheppard1899",
-            "W. F. Sheppard, On the application of the theory of error to cases of normal "
-            "distribution and normal correlation, Phil. Trans. R. Soc. A 192, 101-167 (1899).",
-            "@article{sheppard1899,\n  author = {Sheppard, W. F.},\n"
-            "  title = {On the Application of the Theory of Error to Cases of Normal "
-            "Distribution and Normal Correlation},\n"
-            "  journal = {Philosophical Transactions of the Royal Society A},\n"
-            "  volume = {192}, pages = {101--167}, year = {1899}\n}",
-        ),
-        Reference(
-            "owen1956",
-            "D. B. Owen, Tables for computing bivariate normal probabilities, "
-            "Annals of Mathematical Statistics 27(4), 1075-1090 (1956).",
-            "@article{owen1956,\n  author = {Owen, Donald B.},\n"
-            "  title = {Tables for Computing Bivariate Normal Probabilities},\n"
-            "  journal = {Annals of Mathematical Statistics}, volume = {27},\n"
-            "  number = {4}, pages = {1075--1090}, year = {1956}\n}",
-        ),
+        *GoodhartSelection.references[:2],  # Owen (1956), Sheppard (1899)
     )
 
     def _check(self, params: dict) -> None:
