@@ -23,13 +23,12 @@ import platform
 import sys
 import time
 
+import driftkit.montecarlo.kernels.clymer_evolution
+import driftkit.theory.clymer_evolution  # noqa: F401  (registers the model)
 import numpy as np
+from driftkit.montecarlo import simulate, validate
+from driftkit.theory import get_model
 from numba import njit
-
-import montecarlo.clymer_evolution  # noqa: F401  (registers the simulator)
-import theory.clymer_evolution  # noqa: F401  (registers the model)
-from montecarlo import simulate, validate
-from theory import get_model
 
 BYTES_PER_AGENT = 16 + 3 + 8 + 34
 

@@ -56,13 +56,13 @@ from importlib import metadata
 
 import numba
 import numpy as np
+from driftkit.montecarlo import get_simulator, simulate
+from driftkit.montecarlo.engine.rare import SPLIT_ACC, UnreliableEstimateError
+from driftkit.montecarlo.engine.stats import proportion_interval
+from driftkit.theory import get_model
 from scipy import special, stats
 
-import montecarlo
-from montecarlo import get_simulator, simulate
-from montecarlo._rare import SPLIT_ACC, UnreliableEstimateError
-from montecarlo._stats import proportion_interval
-from theory import get_model
+import driftkit
 
 LEVEL = 0.999
 Z = stats.norm.ppf(0.5 + LEVEL / 2)
@@ -446,7 +446,7 @@ def naive_seconds_per_path(m, quantity, paths, threads):
     """Measured cost of one naive path (driftkit's naive kernel)."""
     if m.name == "ornstein-uhlenbeck":
         # the splitting kernel with the target as its only level is naive Monte Carlo
-        from montecarlo.ornstein_uhlenbeck import _split_trees
+        from driftkit.montecarlo.kernels.ornstein_uhlenbeck import _split_trees
 
         method = get_simulator(m).runner("splitting")
         x0, lower, _, factor, mm, decay, sd, bridge = method.prepare(m)
@@ -547,7 +547,7 @@ def machine() -> str:
     return (
         f"{cpu}, {os.cpu_count()} cores (load average {load:.2f} at the end); Python "
         f"{platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}, "
-        f"driftkit {montecarlo.__version__}; {datetime.date.today().isoformat()}"
+        f"driftkit {driftkit.montecarlo.__version__}; {datetime.date.today().isoformat()}"
     )
 
 
@@ -564,7 +564,7 @@ def main() -> None:
     ap.add_argument("--no-pyfpt", action="store_true")
     args = ap.parse_args()
     try:  # moran's simulator may not be imported by montecarlo yet
-        import montecarlo.moran  # noqa: F401
+        import driftkit.montecarlo.kernels.moran  # noqa: F401
     except ImportError:
         pass
 

@@ -21,11 +21,10 @@ import platform
 import time
 
 import numpy as np
+from driftkit.montecarlo import simulate
+from driftkit.theory import get_model
 from numba import njit
 from scipy import stats
-
-from montecarlo import simulate
-from theory import get_model
 
 Z999 = stats.norm.ppf(0.9995)
 

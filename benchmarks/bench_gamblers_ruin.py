@@ -21,10 +21,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from driftkit.montecarlo import get_simulator, simulate
+from driftkit.theory import GamblersRuin
 from numba import njit
-
-from montecarlo import get_simulator, simulate
-from theory import GamblersRuin
 
 
 @njit(cache=True, nogil=True)

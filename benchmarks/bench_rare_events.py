@@ -35,10 +35,9 @@ import time
 
 import mpmath
 import numpy as np
-
-from montecarlo import get_simulator, simulate
-from montecarlo._rare import UnreliableEstimateError
-from theory import get_model
+from driftkit.montecarlo import get_simulator, simulate
+from driftkit.montecarlo.engine.rare import UnreliableEstimateError
+from driftkit.theory import get_model
 
 mpmath.mp.dps = 40
 
@@ -104,7 +103,7 @@ def naive_rate(model, seed):
 
 def issue_command(seed):
     """The issue's gamblers-ruin command in a fresh process: (wall s, JSON result)."""
-    argv = [sys.executable, "-m", "montecarlo", "simulate", "gamblers-ruin"]
+    argv = [sys.executable, "-m", "driftkit", "simulate", "gamblers-ruin"]
     argv += ["--set", "p=0.3", "--set", "q=0.7", "--set", "hi=30", "--set", "x0=1"]
     argv += ["--method", "importance", "--seed", str(seed), "--json"]
     start = time.perf_counter()

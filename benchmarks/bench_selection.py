@@ -18,10 +18,9 @@ import platform
 import time
 
 import numpy as np
+from driftkit.montecarlo import simulate
+from driftkit.theory import get_model
 from numba import njit
-
-from montecarlo import simulate
-from theory import get_model
 
 
 @njit(cache=True, nogil=True)

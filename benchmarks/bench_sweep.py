@@ -28,10 +28,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import driftkit.montecarlo  # noqa: F401  (registers the simulators)
 import numpy as np
-
-import montecarlo  # noqa: F401  (registers the simulators)
-from montecarlo.sweep import read_table, sweep
+from driftkit.montecarlo.app.sweep import read_table, sweep
 
 IDEAL_FACTOR = 1.3  # the target: within 1.3x of the ideal speedup
 

@@ -12,11 +12,10 @@ import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-
-from montecarlo import get_simulator, validate
-from montecarlo.plots import plot_curve
-from montecarlo.report import model_page
-from theory import get_model, model_names
+from driftkit.montecarlo import get_simulator, validate
+from driftkit.montecarlo.app.plots import plot_curve
+from driftkit.montecarlo.app.report import model_page
+from driftkit.theory import get_model, model_names
 
 SEED = 20261123
 HERE = Path(__file__).resolve().parent

@@ -13,7 +13,7 @@ MARKER = "<!-- cli-reference -->"
 
 
 def cli_reference() -> str:
-    from montecarlo.cli import build_parser
+    from driftkit.montecarlo.app.cli import build_parser
 
     parser = build_parser()
     parts = ["## driftkit", "", "```text", parser.format_help().rstrip(), "```", ""]

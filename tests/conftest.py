@@ -19,8 +19,8 @@ settings.load_profile("driftkit")
 @pytest.fixture(scope="session", autouse=True)
 def warm_numba():
     """Compile (or load from cache) every kernel once, before the tests time anything."""
-    from montecarlo import get_simulator
-    from theory import get_model, model_names
+    from driftkit.montecarlo import get_simulator
+    from driftkit.theory import get_model, model_names
 
     for name in model_names():
         get_simulator(name).warm_up(get_model(name)())

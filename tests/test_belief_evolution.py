@@ -14,24 +14,23 @@ Simulation checks use ``validate`` at 99.9% family-wise with fixed seeds.
 import json
 import math
 
+import driftkit.montecarlo.kernels.belief_evolution
+import driftkit.theory.belief_evolution  # noqa: F401  (registers the model)
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from scipy import special, stats
-
-import montecarlo.belief_evolution  # noqa: F401  (registers the simulator)
-import theory.belief_evolution  # noqa: F401  (registers the model)
-from montecarlo import simulate, validate
-from montecarlo.cli import main
-from theory import ParameterError, get_model
-from theory.belief_evolution import (
+from driftkit.montecarlo import simulate, validate
+from driftkit.montecarlo.app.cli import main
+from driftkit.theory import ParameterError, get_model
+from driftkit.theory.belief_evolution import (
     BeliefEvolution,
     _derive,
     mean_field_weights,
     shifted_deceptive,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import special, stats
 
 ORTHANT_08 = 0.25 - math.asin(0.8) / (2 * math.pi)  # 0.10241638..., Sheppard
 

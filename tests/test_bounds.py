@@ -16,15 +16,14 @@ import math
 import numpy as np
 import pytest
 import sympy as sp
+from driftkit.montecarlo import get_simulator
+from driftkit.montecarlo.app.cli import main
+from driftkit.theory import BrownianDrift, GamblersRuin, ParameterError, bounds
+from driftkit.theory.brownian_drift import _derive_bounds as _bm_bounds
+from driftkit.theory.gamblers_ruin import _derive_bounds as _gr_bounds
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
-
-from montecarlo import get_simulator
-from montecarlo.cli import main
-from theory import BrownianDrift, GamblersRuin, ParameterError, bounds
-from theory.brownian_drift import _derive_bounds as _bm_bounds
-from theory.gamblers_ruin import _derive_bounds as _gr_bounds
 
 INF = math.inf
 GR_BOUNDS = (

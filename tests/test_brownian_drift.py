@@ -1,6 +1,6 @@
 """Brownian motion with drift: derived theory against independent routes, and simulation.
 
-Independent routes used here (none of them shares code with theory.brownian_drift's
+Independent routes used here (none of them shares code with driftkit.theory.brownian_drift's
 evaluators):
 - the classical closed forms of THEORY.md / Karlin & Taylor (1981, ch. 15),
   evaluated with mpmath at 50 digits;
@@ -16,20 +16,19 @@ Simulation checks use validate() at 99.9% family-wise with fixed seeds.
 
 import math
 
+import driftkit.montecarlo.kernels.brownian_drift
+import driftkit.theory.brownian_drift  # noqa: F401  (registers the model)
 import mpmath
 import numpy as np
 import pytest
 import sympy as sp
+from driftkit.montecarlo import get_simulator, simulate, validate
+from driftkit.montecarlo.kernels.brownian_drift import horizon_grid
+from driftkit.theory import ParameterError, get_model
+from driftkit.theory.brownian_drift import BrownianDrift, N, _derive, d, lam, mu, n, sigma, x
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
-
-import montecarlo.brownian_drift  # noqa: F401  (registers the kernel)
-import theory.brownian_drift  # noqa: F401  (registers the model)
-from montecarlo import get_simulator, simulate, validate
-from montecarlo.brownian_drift import horizon_grid
-from theory import ParameterError, get_model
-from theory.brownian_drift import BrownianDrift, N, _derive, d, lam, mu, n, sigma, x
 
 INF = math.inf
 

@@ -5,8 +5,7 @@ import subprocess
 import sys
 
 import pytest
-
-from montecarlo.cli import main
+from driftkit.montecarlo.app.cli import main
 
 
 def run(capsys, *argv):
@@ -23,7 +22,7 @@ def test_models(capsys):
 
 
 def test_cite_prints_driftkit_and_the_model_sources(capsys):
-    from theory import GamblersRuin
+    from driftkit.theory import GamblersRuin
 
     code, out, _ = run(capsys, "cite", "gamblers-ruin")
     assert code == 0
@@ -96,7 +95,7 @@ def test_simulate_json(capsys):
 def test_validate_json_and_report(capsys, tmp_path, monkeypatch):
     # `validate all` over two models (all of them at defaults is the README's job, too slow
     # for a unit test); --paths applies to every model
-    import montecarlo.cli as cli
+    import driftkit.montecarlo.app.cli as cli
 
     monkeypatch.setattr(cli, "model_names", lambda: ["gamblers-ruin", "goodhart-selection"])
     code, out, _ = run(
@@ -138,7 +137,7 @@ def test_validate_json_and_report(capsys, tmp_path, monkeypatch):
 
 
 def test_validate_exit_one_on_disagreement(capsys, monkeypatch):
-    from theory import GamblersRuin
+    from driftkit.theory import GamblersRuin
 
     original = GamblersRuin._value
 
@@ -190,7 +189,7 @@ def test_unknown_model_and_command(capsys):
 
 def test_module_entry_point_runs():
     proc = subprocess.run(
-        [sys.executable, "-m", "montecarlo", "--version"],
+        [sys.executable, "-m", "driftkit", "--version"],
         capture_output=True,
         text=True,
         check=False,
@@ -206,7 +205,7 @@ def test_numba_num_threads_does_not_change_results():
     for threads in ("1", "2"):
         env = {**os.environ, "NUMBA_NUM_THREADS": threads}
         proc = subprocess.run(
-            [sys.executable, "-m", "montecarlo", "simulate", "gamblers-ruin", "--paths", "50000",
+            [sys.executable, "-m", "driftkit", "simulate", "gamblers-ruin", "--paths", "50000",
              "--seed", "9", "--json"],
             capture_output=True, text=True, env=env, check=True,
         )  # fmt: skip

@@ -15,27 +15,26 @@ Simulation checks use ``validate`` at 99.9% family-wise with fixed seeds.
 import json
 import math
 
+import driftkit.montecarlo.kernels.clymer_evolution
+import driftkit.theory.clymer_evolution  # noqa: F401  (registers the model)
 import mpmath
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from scipy import special, stats
-
-import montecarlo.clymer_evolution  # noqa: F401  (registers the simulator)
-import theory.clymer_evolution  # noqa: F401  (registers the model)
-from montecarlo import simulate, validate
-from montecarlo.cli import main
-from montecarlo.clymer_evolution import run_population
-from theory import ParameterError, get_model
-from theory.clymer_evolution import (
+from driftkit.montecarlo import simulate, validate
+from driftkit.montecarlo.app.cli import main
+from driftkit.montecarlo.kernels.clymer_evolution import run_population
+from driftkit.theory import ParameterError, get_model
+from driftkit.theory.clymer_evolution import (
     ClymerEvolution,
     _derive,
     _log_nu_array,
     finite_n_allowance,
     variance_factors,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import special, stats
 
 SIMULATED = (
     "aligned_fraction",

@@ -16,19 +16,16 @@ Simulation checks use ``validate`` at 99.9% family-wise with fixed seeds.
 import json
 import math
 
+import driftkit.montecarlo.kernels.clymer_gradient
+import driftkit.theory.clymer_gradient  # noqa: F401  (registers the model)
 import mpmath
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-import montecarlo.clymer_gradient  # noqa: F401  (registers the simulator)
-import theory.clymer_gradient  # noqa: F401  (registers the model)
-from montecarlo import simulate, validate
-from montecarlo.cli import main
-from theory import ParameterError, get_model
-from theory.clymer_gradient import (
+from driftkit.montecarlo import simulate, validate
+from driftkit.montecarlo.app.cli import main
+from driftkit.theory import ParameterError, get_model
+from driftkit.theory.clymer_gradient import (
     _TRAJECTORIES,
     CASES,
     ClymerGradient,
@@ -36,6 +33,8 @@ from theory.clymer_gradient import (
     mean_field_allowance,
     mean_field_trajectory,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 DRIFTS = ("drift_capability", "drift_alignment", "drift_bias", "drift_variance")
 MEANS = ("mean_capability", "mean_alignment", "mean_bias", "mean_variance")

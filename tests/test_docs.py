@@ -4,8 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
-
-from theory import get_model, model_names
+from driftkit.theory import get_model, model_names
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "models"
@@ -48,7 +47,7 @@ def test_example_pages_run(page, tmp_path, monkeypatch):
 
 
 def test_notebook_display_hooks():
-    from montecarlo import validate
+    from driftkit.montecarlo import validate
 
     model = get_model("gamblers-ruin")(p=0.45, q=0.55, hi=20, x0=10)
     latex = model._repr_latex_()
@@ -66,7 +65,7 @@ def test_every_model_page_is_in_the_site_navigation():
 def test_citation_cff_is_complete():
     # the Citation File Format 1.2.0 required keys, and the version the package reports
     yaml = pytest.importorskip("yaml")
-    from theory import __version__
+    from driftkit.theory import __version__
 
     cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
     for key in ("cff-version", "message", "title", "authors", "version", "license"):

@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
-
-from montecarlo import plan_chunks, simulate
-from montecarlo.gamblers_ruin import step_table
-from theory import GamblersRuin
+from driftkit.montecarlo import plan_chunks, simulate
+from driftkit.montecarlo.kernels.gamblers_ruin import step_table
+from driftkit.theory import GamblersRuin
 
 MODEL = GamblersRuin(p=0.4, q=0.45, hi=12, x0=5)
 
@@ -96,7 +95,7 @@ def test_plan_chunks_respects_the_models_chunk_size():
 
 
 def test_default_paths_come_from_the_simulator(monkeypatch):
-    from montecarlo import get_simulator
+    from driftkit.montecarlo import get_simulator
 
     sim = get_simulator(MODEL)
     monkeypatch.setattr(sim, "default_paths", 1234)
@@ -104,7 +103,7 @@ def test_default_paths_come_from_the_simulator(monkeypatch):
 
 
 def test_stated_tolerance_widens_the_agreement_and_is_reported(monkeypatch):
-    from montecarlo import get_simulator, validate
+    from driftkit.montecarlo import get_simulator, validate
 
     true_value = GamblersRuin._value
     # a theory 0.05 off the exact escape probability (about 10 interval half-widths at

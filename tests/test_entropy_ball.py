@@ -18,19 +18,18 @@ import json
 import math
 from contextlib import redirect_stdout
 
+import driftkit.montecarlo.kernels.entropy_ball
+import driftkit.theory.entropy_ball
 import mpmath
 import numpy as np
 import pytest
 import sympy as sp
+from driftkit.montecarlo import validate
+from driftkit.montecarlo.kernels.entropy_ball import SHELL, stopping_bias
+from driftkit.theory import ParameterError, get_model
+from driftkit.theory.entropy_ball import _DSUB, CASES, EntropyBall, _derive, r
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import montecarlo.entropy_ball  # noqa: F401  (registers the simulator)
-import theory.entropy_ball
-from montecarlo import validate
-from montecarlo.entropy_ball import SHELL, stopping_bias
-from theory import ParameterError, get_model
-from theory.entropy_ball import _DSUB, CASES, EntropyBall, _derive, r
 
 # -- independent route: scale function and Green's function by quadrature ----------------
 
@@ -97,8 +96,8 @@ def test_radial_drift_is_ito_on_the_norm():
         brute = sp.simplify(sig**2 / 2 * lap)
         derived = (
             _derive()
-            .ito_drift.subs({theory.entropy_ball.d: dd, r: norm})
-            .subs(theory.entropy_ball.sigma, sig)
+            .ito_drift.subs({driftkit.theory.entropy_ball.d: dd, r: norm})
+            .subs(driftkit.theory.entropy_ball.sigma, sig)
         )
         assert sp.simplify(brute - derived) == 0, dd
     assert EntropyBall().value("radial_drift_rate") == pytest.approx(9 / 2, rel=1e-15)
@@ -111,7 +110,7 @@ def test_derived_solutions_satisfy_ode_and_boundaries():
         (ba, bR) = solved.boundary
         f = ba.lhs.func
         for case in CASES:
-            ode = solved.ode.subs(theory.entropy_ball.d, _DSUB[case])
+            ode = solved.ode.subs(driftkit.theory.entropy_ball.d, _DSUB[case])
             res = solved.display[case]
             residual = (ode.lhs - ode.rhs).subs(f(r), res).doit()
             assert sp.simplify(residual) == 0, (f, case)
@@ -142,7 +141,7 @@ def test_no_aligned_ball(d):
 
 def test_done_when_cli_a_zero_json():
     # the done-when: `driftkit theory entropy-ball --set a=0 --json` gives (9 - 1)/10
-    from montecarlo.cli import main
+    from driftkit.montecarlo.app.cli import main
 
     out = io.StringIO()
     with redirect_stdout(out):

@@ -17,19 +17,22 @@ Simulation checks use ``validate`` at 99.9% family-wise with fixed seeds.
 
 import math
 
+import driftkit.montecarlo.kernels.fisher_geometric
+import driftkit.theory.fisher_geometric  # noqa: F401  (registers the model)
 import mpmath
 import numpy as np
 import pytest
+from driftkit.montecarlo import get_simulator, validate
+from driftkit.montecarlo.kernels.fisher_geometric import _bare_normals, _trials
+from driftkit.theory import ParameterError, get_model
+from driftkit.theory.fisher_geometric import (
+    FisherGeometric,
+    asymptotic_progress,
+    asymptotic_success,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, optimize, special, stats
-
-import montecarlo.fisher_geometric  # noqa: F401  (registers the simulator)
-import theory.fisher_geometric  # noqa: F401  (registers the model)
-from montecarlo import get_simulator, validate
-from montecarlo.fisher_geometric import _bare_normals, _trials
-from theory import ParameterError, get_model
-from theory.fisher_geometric import FisherGeometric, asymptotic_progress, asymptotic_success
 
 CASES = [
     {},  # the defaults

@@ -13,20 +13,19 @@ Simulation checks use ``validate`` at 99.9% family-wise with fixed seeds.
 import json
 import math
 
+import driftkit.montecarlo.kernels.goodhart_selection
+import driftkit.theory.goodhart_selection  # noqa: F401  (registers the model)
 import mpmath
 import numpy as np
 import pytest
 import sympy as sp
+from driftkit.montecarlo import validate
+from driftkit.montecarlo.app.cli import main
+from driftkit.theory import ParameterError, get_model
+from driftkit.theory.goodhart_selection import CASES, GoodhartSelection, OwenT, _derive
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import special, stats
-
-import montecarlo.goodhart_selection  # noqa: F401  (registers the simulator)
-import theory.goodhart_selection  # noqa: F401  (registers the model)
-from montecarlo import validate
-from montecarlo.cli import main
-from theory import ParameterError, get_model
-from theory.goodhart_selection import CASES, GoodhartSelection, OwenT, _derive
 
 NAMES = (
     "deceptive_probability",

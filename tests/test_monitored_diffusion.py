@@ -14,19 +14,15 @@ Simulation checks use ``validate`` at 99.9% family-wise with fixed seeds.
 
 import math
 
+import driftkit.montecarlo.kernels.monitored_diffusion
+import driftkit.theory.monitored_diffusion  # noqa: F401  (registers the model)
 import mpmath
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from scipy.integrate import solve_bvp
-
-import montecarlo.monitored_diffusion  # noqa: F401  (registers the simulator)
-import theory.monitored_diffusion  # noqa: F401  (registers the model)
-from montecarlo import validate
-from theory import ParameterError, get_model
-from theory.monitored_diffusion import (
+from driftkit.montecarlo import validate
+from driftkit.theory import ParameterError, get_model
+from driftkit.theory.monitored_diffusion import (
     _CASE_SUBS,
     CASES,
     L,
@@ -35,6 +31,9 @@ from theory.monitored_diffusion import (
     evaluate,
     y,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.integrate import solve_bvp
 
 #: (quantity, right-hand side R of (sigma^2/2) f'' + mu f' - kappa f = R, f(lo), f(hi))
 PROBLEMS = (

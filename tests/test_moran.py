@@ -14,19 +14,16 @@ Simulation checks use ``validate`` at 99.9% family-wise with fixed seeds.
 import json
 import math
 
+import driftkit.montecarlo.kernels.moran
+import driftkit.theory.moran  # noqa: F401  (registers the model)
 import mpmath
 import pytest
 import sympy as sp
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-import montecarlo.moran  # noqa: F401  (registers the simulator)
-import theory.moran  # noqa: F401  (registers the model)
-from montecarlo import simulate, validate
-from montecarlo.cli import main
-from montecarlo.moran import MoranSimulator
-from theory import ParameterError, get_model
-from theory.moran import (
+from driftkit.montecarlo import simulate, validate
+from driftkit.montecarlo.app.cli import main
+from driftkit.montecarlo.kernels.moran import MoranSimulator
+from driftkit.theory import ParameterError, get_model
+from driftkit.theory.moran import (
     Moran,
     _checks,
     _derive,
@@ -36,6 +33,8 @@ from theory.moran import (
     fixation_probability,
     mean_times,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 NAMES = (
     "fixation_probability",

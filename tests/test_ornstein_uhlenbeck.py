@@ -15,19 +15,15 @@ crossing check), compared at 99.9% family-wise with fixed seeds.
 import itertools
 import math
 
+import driftkit.montecarlo.kernels.ornstein_uhlenbeck as mc_ou  # registers the kernel
+import driftkit.theory.ornstein_uhlenbeck as th_ou
 import mpmath
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
-from scipy import stats
-
-import montecarlo.ornstein_uhlenbeck as mc_ou  # registers the kernel
-import theory.ornstein_uhlenbeck as th_ou
-from montecarlo import get_simulator, validate
-from theory import ParameterError, get_model
-from theory.ornstein_uhlenbeck import (
+from driftkit.montecarlo import get_simulator, validate
+from driftkit.theory import ParameterError, get_model
+from driftkit.theory.ornstein_uhlenbeck import (
     OrnsteinUhlenbeck,
     _derive,
     _derive_escape,
@@ -36,6 +32,9 @@ from theory.ornstein_uhlenbeck import (
     theta,
     xi,
 )
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from scipy import stats
 
 DEFAULTS = OrnsteinUhlenbeck()
 

@@ -17,18 +17,17 @@ Independent routes used here:
 import itertools
 import math
 
+import driftkit.montecarlo.kernels.proxy_selection
+import driftkit.theory.proxy_selection  # noqa: F401  (registers the model)
 import mpmath
 import numpy as np
 import pytest
 import sympy as sp
+from driftkit.montecarlo import validate
+from driftkit.theory import ParameterError, get_model
+from driftkit.theory.proxy_selection import GRID_RTOL, ProxySelection, grid_propagate
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import montecarlo.proxy_selection  # noqa: F401  (registers the simulator)
-import theory.proxy_selection  # noqa: F401  (registers the model)
-from montecarlo import validate
-from theory import ParameterError, get_model
-from theory.proxy_selection import GRID_RTOL, ProxySelection, grid_propagate
 
 mpmath.mp.dps = 30
 
@@ -140,7 +139,7 @@ def test_grid_refinement_is_controlled():
     # values are within 2 GRID_RTOL of the finer grid's
     obs, unobs, info = grid_propagate(5, 20, 0.1, 0.01, 0.02, 32)
     assert info["error"] <= GRID_RTOL and info["lost"] <= 1e-9
-    from theory.proxy_selection import _propagate_once
+    from driftkit.theory.proxy_selection import _propagate_once
 
     fine_obs, fine_unobs, _ = _propagate_once(5, 20, 0.1, 0.01, 0.02, 32, info["s_max"], 1024)
     assert obs == pytest.approx(fine_obs[32], rel=2 * GRID_RTOL)

@@ -9,9 +9,9 @@ Exact values used here come from routes that share no code with montecarlo/:
 - Ornstein-Uhlenbeck, P(reach hi before m) from m < x0 < hi: the ratio of scale functions
   S(x0)/S(hi), S(x) = int_m^x exp(theta (y - m)^2 / sigma^2) dy (Karlin & Taylor 1981,
   15.3: scale density exp(-int 2 b / sigma^2) for the drift b = -theta (x - m)), by
-  mpmath quadrature, not by the Dawson function theory.OrnsteinUhlenbeck evaluates its
+  mpmath quadrature, not by the Dawson function driftkit.theory.OrnsteinUhlenbeck evaluates its
   escape_probability with (the splitting estimate is compared with both);
-- entropy ball: theory.EntropyBall's return_probability (derived by sympy's dsolve and
+- entropy ball: driftkit.theory.EntropyBall's return_probability (derived by sympy's dsolve and
   checked there against the classical (r^{2-d} - R^{2-d})/(a^{2-d} - R^{2-d})).
 Every interval is at 99.9% family-wise, Bonferroni-corrected over the comparisons of the
 test (hypothesis examples included), with fixed seeds: hypothesis is derandomized by the
@@ -24,15 +24,14 @@ import math
 import mpmath
 import numpy as np
 import pytest
+from driftkit.montecarlo import get_simulator, simulate
+from driftkit.montecarlo.app.cli import main
+from driftkit.montecarlo.engine.rare import MIN_ESS, UnreliableEstimateError
+from driftkit.montecarlo.engine.stats import bonferroni, weighted_mean_estimate
+from driftkit.theory import get_model
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
-
-from montecarlo import get_simulator, simulate
-from montecarlo._rare import MIN_ESS, UnreliableEstimateError
-from montecarlo._stats import bonferroni, weighted_mean_estimate
-from montecarlo.cli import main
-from theory import get_model
 
 mpmath.mp.dps = 50
 FAMILY = 0.999  # family-wise confidence of every test

@@ -15,17 +15,14 @@ draws parameters deterministically (conftest profile), so nothing here flakes.
 import itertools
 import math
 
+import driftkit.montecarlo.kernels.resetting_diffusion
+import driftkit.theory.resetting_diffusion  # noqa: F401  (registers the model)
 import mpmath
 import pytest
 import sympy as sp
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-import montecarlo.resetting_diffusion  # noqa: F401  (registers the kernel)
-import theory.resetting_diffusion  # noqa: F401  (registers the model)
-from montecarlo import get_simulator, validate
-from theory import ParameterError, get_model
-from theory.resetting_diffusion import (
+from driftkit.montecarlo import get_simulator, validate
+from driftkit.theory import ParameterError, get_model
+from driftkit.theory.resetting_diffusion import (
     ResettingDiffusion,
     _derive,
     hi,
@@ -36,6 +33,8 @@ from theory.resetting_diffusion import (
     stationarity,
     x,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 Z_STAR = 1.5936242600400401  # root of z/2 = 1 - e^{-z} (from the brief; checked below)
 

@@ -3,8 +3,7 @@
 import math
 
 import pytest
-
-from montecarlo import bonferroni, censored_proportion, mean_interval, proportion_interval
+from driftkit.montecarlo import bonferroni, censored_proportion, mean_interval, proportion_interval
 
 # Newcombe, R. G. (1998). Two-sided confidence intervals for the single proportion:
 # comparison of seven methods. Statistics in Medicine 17, 857-872, Table II:

@@ -13,11 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
-
-from montecarlo import get_simulator
-from montecarlo.cli import main
-from montecarlo.sweep import parse_grid, read_table, sweep
-from theory import GamblersRuin
+from driftkit.montecarlo import get_simulator
+from driftkit.montecarlo.app.cli import main
+from driftkit.montecarlo.app.sweep import parse_grid, read_table, sweep
+from driftkit.theory import GamblersRuin
 
 ROOT = Path(__file__).resolve().parent.parent
 GRID = {"p": [0.2, 0.3, 0.4], "hi": [10, 20]}
@@ -74,7 +73,7 @@ def test_killed_sweep_resumes_to_the_uninterrupted_table(tmp_path):
     args = ["sweep", "gamblers-ruin", "--grid", "p=0.1:0.4:12", "--paths", "40000",
             "--seed", "5", "--scheduler", "serial"]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "montecarlo", *args]
+    cmd = [sys.executable, "-m", "driftkit", *args]
     killed = tmp_path / "k.csv"
     proc = subprocess.Popen([*cmd, "--out", str(killed)], env=env, stderr=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL)  # fmt: skip

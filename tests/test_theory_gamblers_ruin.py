@@ -12,11 +12,10 @@ import mpmath
 import numpy as np
 import pytest
 import sympy as sp
+from driftkit.theory import GamblersRuin, ParameterError, get_model
+from driftkit.theory.gamblers_ruin import N, _derive, n, p, q
 from hypothesis import given
 from hypothesis import strategies as st
-
-from theory import GamblersRuin, ParameterError, get_model
-from theory.gamblers_ruin import N, _derive, n, p, q
 
 
 def absorbing_chain(pv, qv, lo, hi, x0):

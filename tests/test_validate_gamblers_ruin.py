@@ -6,11 +6,10 @@ deterministically (derandomized profile in conftest), so these tests cannot flak
 """
 
 import pytest
+from driftkit.montecarlo import validate
+from driftkit.theory import GamblersRuin
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from montecarlo import validate
-from theory import GamblersRuin
 
 
 @st.composite

@@ -18,26 +18,25 @@ Simulation checks use ``validate`` at 99.9% family-wise with fixed seeds.
 import json
 import math
 
+import driftkit.montecarlo.kernels.wright_fisher
+import driftkit.theory.wright_fisher  # noqa: F401  (registers the model)
 import mpmath
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from scipy import optimize, stats
-
-import montecarlo.wright_fisher  # noqa: F401  (registers the simulator)
-import theory.wright_fisher  # noqa: F401  (registers the model)
-from montecarlo import simulate, validate
-from montecarlo.cli import main
-from theory import ParameterError, get_model
-from theory.wright_fisher import (
+from driftkit.montecarlo import simulate, validate
+from driftkit.montecarlo.app.cli import main
+from driftkit.theory import ParameterError, get_model
+from driftkit.theory.wright_fisher import (
     WrightFisher,
     _derive,
     absorption,
     branching_survival,
     kimura_fixation,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import optimize, stats
 
 NAMES = ("exact_fixation_probability", "mean_absorption_time", "fixation_probability")
 

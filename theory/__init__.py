@@ -1,32 +1,63 @@
 """driftkit.theory: derived closed forms for drift under selection.
 
-Pure mathematics (sympy, mpmath, numpy, scipy); never imports :mod:`montecarlo`
-or numba. Every model is registered under its CLI name::
+Pure mathematics (sympy, mpmath, numpy, scipy); never imports
+:mod:`driftkit.montecarlo` or numba. Every model is registered under its CLI name::
 
-    >>> from theory import get_model
+    >>> from driftkit.theory import get_model
     >>> get_model("gamblers-ruin")(p=0.5, q=0.5, hi=10, x0=3).value("escape_probability")
     0.3
+
+The model classes are imported on first use (``from driftkit.theory import
+GamblersRuin`` imports only that model), so importing this package costs nothing.
 """
 
-from theory._base import Model, Parameter, ParameterError, Quantity, Reference
-from theory._registry import get_model, model_names, register
-from theory._version import __version__
-from theory.belief_evolution import BeliefEvolution
-from theory.brownian_drift import BrownianDrift
-from theory.clymer_evolution import ClymerEvolution
-from theory.clymer_gradient import ClymerGradient
-from theory.entropy_ball import EntropyBall
-from theory.fisher_geometric import FisherGeometric
-from theory.gamblers_ruin import GamblersRuin
-from theory.goodhart_selection import GoodhartSelection
-from theory.monitored_diffusion import MonitoredDiffusion
-from theory.moran import Moran
-from theory.ornstein_uhlenbeck import OrnsteinUhlenbeck
-from theory.proxy_selection import ProxySelection
-from theory.resetting_diffusion import ResettingDiffusion
-from theory.wright_fisher import WrightFisher
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from driftkit.theory._base import Model, Parameter, ParameterError, Quantity, Reference
+from driftkit.theory._registry import BUILTIN_MODELS, get_model, model_names, register
+
+from driftkit._version import __version__
+
+if TYPE_CHECKING:
+    from driftkit.theory.belief_evolution import BeliefEvolution
+    from driftkit.theory.brownian_drift import BrownianDrift
+    from driftkit.theory.clymer_evolution import ClymerEvolution
+    from driftkit.theory.clymer_gradient import ClymerGradient
+    from driftkit.theory.entropy_ball import EntropyBall
+    from driftkit.theory.fisher_geometric import FisherGeometric
+    from driftkit.theory.gamblers_ruin import GamblersRuin
+    from driftkit.theory.goodhart_selection import GoodhartSelection
+    from driftkit.theory.monitored_diffusion import MonitoredDiffusion
+    from driftkit.theory.moran import Moran
+    from driftkit.theory.ornstein_uhlenbeck import OrnsteinUhlenbeck
+    from driftkit.theory.proxy_selection import ProxySelection
+    from driftkit.theory.resetting_diffusion import ResettingDiffusion
+    from driftkit.theory.wright_fisher import WrightFisher
+
+#: class name -> defining module, for the lazy attribute access below
+_CLASSES = {
+    "BeliefEvolution": "belief_evolution",
+    "BrownianDrift": "brownian_drift",
+    "ClymerEvolution": "clymer_evolution",
+    "ClymerGradient": "clymer_gradient",
+    "EntropyBall": "entropy_ball",
+    "FisherGeometric": "fisher_geometric",
+    "GamblersRuin": "gamblers_ruin",
+    "GoodhartSelection": "goodhart_selection",
+    "MonitoredDiffusion": "monitored_diffusion",
+    "Moran": "moran",
+    "OrnsteinUhlenbeck": "ornstein_uhlenbeck",
+    "ProxySelection": "proxy_selection",
+    "ResettingDiffusion": "resetting_diffusion",
+    "WrightFisher": "wright_fisher",
+}
+assert set(_CLASSES.values()) == set(BUILTIN_MODELS.values())
 
 __all__ = [
+    "BUILTIN_MODELS",
     "BeliefEvolution",
     "BrownianDrift",
     "ClymerEvolution",
@@ -51,3 +82,16 @@ __all__ = [
     "model_names",
     "register",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CLASSES:
+        module = importlib.import_module(f"driftkit.theory.{_CLASSES[name]}")
+        return getattr(module, name)
+    if name == "bounds":
+        return importlib.import_module("driftkit.theory.bounds")
+    raise AttributeError(f"module 'driftkit.theory' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -13,9 +13,10 @@ import abc
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import sympy as sp
+if TYPE_CHECKING:  # sympy is imported where a formula is needed, not on import
+    import sympy as sp
 
 __all__ = [
     "Model",
@@ -262,10 +263,14 @@ class Model(abc.ABC):
 
     def equation(self, name: str) -> sp.Eq:
         """``symbol = expression`` as a sympy equation (displays as math in a notebook)."""
+        import sympy as sp
+
         return sp.Eq(sp.Symbol(self.quantity(name).symbol), self.expression(name))
 
     def latex(self, name: str) -> str:
         """LaTeX ``symbol = formula`` of a quantity for this model's case."""
+        import sympy as sp
+
         return f"{self.quantity(name).symbol} = {sp.latex(self.expression(name))}"
 
     def value(self, name: str) -> float:

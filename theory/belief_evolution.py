@@ -21,7 +21,7 @@ deceptive beliefs after ``generations`` generations.
 Theory. At :math:`\beta = 0` (or after 0 generations, or with :math:`\mu = 1`)
 every belief keeps the prior law, so the expected fraction is Sheppard's orthant
 probability :math:`1/4 - \arcsin(\rho)/(2\pi)` for *any* population size (exact;
-:mod:`theory.goodhart_selection`). Under selection, the infinite-population
+:mod:`driftkit.theory.goodhart_selection`). Under selection, the infinite-population
 (mean-field) limit keeps the beliefs independent (the softmax weight
 :math:`e^{\beta\sum_i a_i}` is a product), tilting by :math:`e^{\beta a}` shifts a
 bivariate normal by :math:`\beta(1, \rho)` (sympy), and mutation mixes the prior
@@ -53,13 +53,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
+from driftkit.theory._base import Model, Parameter, ParameterError, Quantity, Reference
+from driftkit.theory._registry import register
+from driftkit.theory.goodhart_selection import GoodhartSelection, OwenT
+from driftkit.theory.goodhart_selection import _derive as _goodhart_derive
+from driftkit.theory.goodhart_selection import deceptive as _goodhart_deceptive
 from scipy import special
-
-from theory._base import Model, Parameter, ParameterError, Quantity, Reference
-from theory._registry import register
-from theory.goodhart_selection import GoodhartSelection, OwenT
-from theory.goodhart_selection import _derive as _goodhart_derive
-from theory.goodhart_selection import deceptive as _goodhart_deceptive
 
 __all__ = ["BeliefEvolution", "mean_field_weights", "shifted_deceptive"]
 
@@ -81,7 +80,7 @@ _Phi = sp.Function(r"\Phi")  # display only
 _w = sp.Function("w")  # display only: the mean-field age weights w_{g,k}
 
 #: the allowance constant: measured mean-field errors are <= 0.3 r (module docstring of
-#: montecarlo.belief_evolution); 1.0 is the conservative constant used
+#: driftkit.montecarlo.kernels.belief_evolution); 1.0 is the conservative constant used
 RESOLUTION_CONSTANT = 1.0
 #: mean-field quantities are validated only where the resolution factor r is at most this
 RESOLVED = 0.5
@@ -201,7 +200,7 @@ def shifted_deceptive(rho_v: float, shift) -> np.ndarray:
 
     The deceptive probability of a belief whose law is the prior shifted by
     :math:`d(1, \rho)`. Owen's T form (absolute accuracy about 1e-16); the exact
-    cases :math:`d = 0` (Sheppard, via :mod:`theory.goodhart_selection`),
+    cases :math:`d = 0` (Sheppard, via :mod:`driftkit.theory.goodhart_selection`),
     :math:`\rho = 0` (:math:`\Phi(d)/2`) and :math:`\rho = \pm 1` separately.
     """
     d = np.asarray(shift, dtype=np.float64)
@@ -263,7 +262,7 @@ class BeliefEvolution(Model):
     Examples
     --------
     >>> import math
-    >>> from theory.belief_evolution import BeliefEvolution
+    >>> from driftkit.theory.belief_evolution import BeliefEvolution
     >>> m = BeliefEvolution(beta=0.0)
     >>> m.value("deceptive_fraction") == 0.25 - math.asin(0.8) / (2 * math.pi)
     True
@@ -572,7 +571,8 @@ class BeliefEvolution(Model):
             "$k_i$ carries log-weight variance about $\\beta^2\\sum_i k_i^2$, on average "
             "$\\Lambda = \\beta^2 K E_w[k^2]$, and the relative error of such a softmax average "
             "is of order $r = \\sqrt{(e^{\\Lambda}-1)/N}$. Measured over a grid of parameters "
-            "(montecarlo.belief_evolution) the mean-field error of the mean signal was at most "
+            "(driftkit.montecarlo.kernels.belief_evolution) the mean-field error of the mean "
+            "signal was at most "
             "$0.3\\,r$ times the mean-field effect; validation allows $1.0\\,r$ times the "
             "effect (the deceptive fraction's effect taken as "
             "$\\sum_k w_k|D(k\\beta) - D(0)|$), and refuses to validate the mean-field where "

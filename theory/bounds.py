@@ -53,10 +53,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
+from driftkit.theory._base import Reference
 from scipy import optimize
 from sympy.stats import E
-
-from theory._base import Reference
 
 __all__ = [
     "HORIZON",

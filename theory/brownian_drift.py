@@ -3,7 +3,7 @@ r"""Brownian motion with drift between two absorbing barriers (the lower one opt
 The diffusion :math:`dX_t = \mu\,dt + \sigma\,dW_t` starts at ``x0`` and is absorbed at
 ``lo`` (caught: the misalignment is detected) and ``hi`` (escape: the point of no
 return); ``lo`` may be :math:`-\infty` (nothing ever catches it). It is the
-continuum limit of :mod:`theory.gamblers_ruin` and the reference model of drift
+continuum limit of :mod:`driftkit.theory.gamblers_ruin` and the reference model of drift
 under selection: :math:`\mu` is the net push per unit time, :math:`\sigma^2` the
 free diffusion.
 
@@ -38,11 +38,17 @@ from typing import Any
 
 import mpmath
 import sympy as sp
+from driftkit.theory import bounds
+from driftkit.theory._base import (
+    Model,
+    Parameter,
+    ParameterError,
+    Quantity,
+    Reference,
+    time_step_parameter,
+)
+from driftkit.theory._registry import register
 from sympy.stats import E, GaussianInverse, Normal, cdf, moment_generating_function
-
-from theory import bounds
-from theory._base import Model, Parameter, ParameterError, Quantity, Reference, time_step_parameter
-from theory._registry import register
 
 __all__ = ["BrownianDrift"]
 
@@ -305,7 +311,7 @@ def _derive_bounds() -> _DerivedBounds:
 
     :math:`X_t - x_0` is a sum of independent increments, so its cumulant generating
     function is :math:`t K(\theta)` with :math:`K` that of :math:`N(\mu, \sigma^2)`, for
-    every real :math:`t > 0`: the walk formulas of :mod:`theory.bounds` hold with time
+    every real :math:`t > 0`: the walk formulas of :mod:`driftkit.theory.bounds` hold with time
     in place of the number of steps.
     """
     a = bounds.LEVEL
@@ -383,7 +389,7 @@ class BrownianDrift(Model):
 
     Examples
     --------
-    >>> from theory.brownian_drift import BrownianDrift
+    >>> from driftkit.theory.brownian_drift import BrownianDrift
     >>> m = BrownianDrift(mu=0.0, lo=0, hi=3, x0=1)
     >>> m.value("escape_probability"), m.value("mean_exit_time")
     (0.3333333333333333, 2.0)

@@ -64,10 +64,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
+from driftkit.theory._base import Model, Parameter, Quantity, Reference
+from driftkit.theory._registry import register
 from scipy import special
-
-from theory._base import Model, Parameter, Quantity, Reference
-from theory._registry import register
 
 __all__ = [
     "ClymerEvolution",
@@ -406,7 +405,7 @@ class ClymerEvolution(Model):
 
     Examples
     --------
-    >>> from theory.clymer_evolution import ClymerEvolution
+    >>> from driftkit.theory.clymer_evolution import ClymerEvolution
     >>> m = ClymerEvolution(steps=1)
     >>> round(m.value("aligned_fraction"), 12)  # 1 - (1 - q) alpha/(alpha + beta) = 1 - 0.1/6
     0.983333333333

@@ -87,9 +87,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
-
-from theory._base import Model, Parameter, Quantity, Reference
-from theory._registry import register
+from driftkit.theory._base import Model, Parameter, Quantity, Reference
+from driftkit.theory._registry import register
 
 __all__ = ["ClymerGradient", "expected_step", "mean_field_allowance", "mean_field_trajectory"]
 
@@ -367,7 +366,7 @@ class ClymerGradient(Model):
 
     Examples
     --------
-    >>> from theory.clymer_gradient import ClymerGradient
+    >>> from driftkit.theory.clymer_gradient import ClymerGradient
     >>> m = ClymerGradient()
     >>> m.value("drift_capability") == m["lr"]
     True

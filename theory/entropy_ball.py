@@ -42,9 +42,8 @@ from typing import Any
 
 import mpmath
 import sympy as sp
-
-from theory._base import Model, Parameter, ParameterError, Quantity, Reference
-from theory._registry import register
+from driftkit.theory._base import Model, Parameter, ParameterError, Quantity, Reference
+from driftkit.theory._registry import register
 
 __all__ = ["EntropyBall"]
 
@@ -190,7 +189,7 @@ class EntropyBall(Model):
 
     Examples
     --------
-    >>> from theory.entropy_ball import EntropyBall
+    >>> from driftkit.theory.entropy_ball import EntropyBall
     >>> EntropyBall(a=0.0).value("mean_exit_time")   # (R^2 - r0^2)/(d sigma^2) = 8/10
     0.8
     """

@@ -41,10 +41,9 @@ import math
 from dataclasses import dataclass
 
 import sympy as sp
+from driftkit.theory._base import Model, Parameter, Quantity, Reference
+from driftkit.theory._registry import register
 from scipy import integrate, optimize, stats
-
-from theory._base import Model, Parameter, Quantity, Reference
-from theory._registry import register
 
 __all__ = ["FisherGeometric", "asymptotic_progress", "asymptotic_success"]
 
@@ -223,7 +222,7 @@ class FisherGeometric(Model):
 
     Examples
     --------
-    >>> from theory.fisher_geometric import FisherGeometric
+    >>> from driftkit.theory.fisher_geometric import FisherGeometric
     >>> m = FisherGeometric()
     >>> round(m.value("optimal_normalized_step"), 3), round(m.value("optimal_progress_rate"), 4)
     (1.224, 0.2025)

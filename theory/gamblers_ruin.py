@@ -26,11 +26,10 @@ from typing import Any
 
 import mpmath
 import sympy as sp
+from driftkit.theory import bounds
+from driftkit.theory._base import Model, Parameter, ParameterError, Quantity, Reference
+from driftkit.theory._registry import register
 from sympy.stats import E, FiniteRV, variance
-
-from theory import bounds
-from theory._base import Model, Parameter, ParameterError, Quantity, Reference
-from theory._registry import register
 
 __all__ = ["GamblersRuin"]
 
@@ -303,7 +302,7 @@ class GamblersRuin(Model):
 
     Examples
     --------
-    >>> from theory import GamblersRuin
+    >>> from driftkit.theory import GamblersRuin
     >>> m = GamblersRuin(p=0.45, q=0.55, hi=100, x0=90)
     >>> round(m.value("ruin_probability"), 3)   # Feller's table XIV.3: 0.866
     0.866

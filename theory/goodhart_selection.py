@@ -43,10 +43,9 @@ import math
 from dataclasses import dataclass
 
 import sympy as sp
+from driftkit.theory._base import Model, Parameter, Quantity, Reference
+from driftkit.theory._registry import register
 from scipy import integrate, special
-
-from theory._base import Model, Parameter, Quantity, Reference
-from theory._registry import register
 
 __all__ = ["GoodhartSelection", "OwenT", "deceptive", "log_deceptive"]
 
@@ -330,7 +329,7 @@ class GoodhartSelection(Model):
     Examples
     --------
     >>> import math
-    >>> from theory.goodhart_selection import GoodhartSelection
+    >>> from driftkit.theory.goodhart_selection import GoodhartSelection
     >>> m = GoodhartSelection(rho=0.8, c=0.0)
     >>> m.value("deceptive_probability") == 0.25 - math.asin(0.8) / (2 * math.pi)
     True

@@ -44,9 +44,15 @@ from typing import Any
 
 import mpmath
 import sympy as sp
-
-from theory._base import Model, Parameter, ParameterError, Quantity, Reference, time_step_parameter
-from theory._registry import register
+from driftkit.theory._base import (
+    Model,
+    Parameter,
+    ParameterError,
+    Quantity,
+    Reference,
+    time_step_parameter,
+)
+from driftkit.theory._registry import register
 
 __all__ = ["MonitoredDiffusion"]
 
@@ -252,7 +258,7 @@ class MonitoredDiffusion(Model):
 
     Examples
     --------
-    >>> from theory.monitored_diffusion import MonitoredDiffusion
+    >>> from driftkit.theory.monitored_diffusion import MonitoredDiffusion
     >>> m = MonitoredDiffusion(kappa=0.0, mu=0.0, hi=4.0, x0=1.0)
     >>> m.value("escape_probability"), m.value("mean_time")   # y/L and y(L-y)/sigma^2
     (0.25, 3.0)

@@ -52,9 +52,8 @@ from typing import Any
 import mpmath
 import numpy as np
 import sympy as sp
-
-from theory._base import Model, Parameter, ParameterError, Quantity, Reference
-from theory._registry import register
+from driftkit.theory._base import Model, Parameter, ParameterError, Quantity, Reference
+from driftkit.theory._registry import register
 
 __all__ = [
     "Moran",
@@ -426,7 +425,7 @@ class Moran(Model):
 
     Examples
     --------
-    >>> from theory.moran import Moran
+    >>> from driftkit.theory.moran import Moran
     >>> round(Moran(N=100, r=1.0, i0=1).value("mean_fixation_time"))  # N (N - 1)
     9900
     """

@@ -52,10 +52,16 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
+from driftkit.theory._base import (
+    Model,
+    Parameter,
+    ParameterError,
+    Quantity,
+    Reference,
+    time_step_parameter,
+)
+from driftkit.theory._registry import register
 from scipy import integrate, special
-
-from theory._base import Model, Parameter, ParameterError, Quantity, Reference, time_step_parameter
-from theory._registry import register
 
 __all__ = ["OrnsteinUhlenbeck"]
 
@@ -287,7 +293,7 @@ class OrnsteinUhlenbeck(Model):
 
     Examples
     --------
-    >>> from theory.ornstein_uhlenbeck import OrnsteinUhlenbeck
+    >>> from driftkit.theory.ornstein_uhlenbeck import OrnsteinUhlenbeck
     >>> round(OrnsteinUhlenbeck().value("stationary_exceedance"), 6)   # erfc(1/sqrt 2)/2
     0.158655
     """

@@ -56,10 +56,9 @@ from typing import Any
 import numpy as np
 import sympy as sp
 import sympy.stats as sps
+from driftkit.theory._base import Model, Parameter, ParameterError, Quantity, Reference
+from driftkit.theory._registry import register
 from scipy import integrate, special, stats
-
-from theory._base import Model, Parameter, ParameterError, Quantity, Reference
-from theory._registry import register
 
 __all__ = ["GRID_LOST", "GRID_RTOL", "ProxySelection", "grid_propagate"]
 
@@ -324,7 +323,7 @@ class ProxySelection(Model):
 
     Examples
     --------
-    >>> from theory.proxy_selection import ProxySelection
+    >>> from driftkit.theory.proxy_selection import ProxySelection
     >>> m = ProxySelection(k=2, sigma=1.0, tol=2.0)
     >>> round(m.value("acceptance_probability"), 12)   # 1 - exp(-tol/(2 sigma^2))
     0.632120558829

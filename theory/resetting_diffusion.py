@@ -35,12 +35,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
+from driftkit.theory._base import (
+    Model,
+    Parameter,
+    ParameterError,
+    Quantity,
+    Reference,
+    time_step_parameter,
+)
+from driftkit.theory._registry import register
 from scipy.integrate import quad
 from scipy.optimize import brentq, minimize_scalar
 from scipy.special import log_ndtr, ndtr
-
-from theory._base import Model, Parameter, ParameterError, Quantity, Reference, time_step_parameter
-from theory._registry import register
 
 __all__ = ["ResettingDiffusion", "optimal_w", "stationarity"]
 
@@ -272,7 +278,7 @@ class ResettingDiffusion(Model):
 
     Examples
     --------
-    >>> from theory import get_model
+    >>> from driftkit.theory import get_model
     >>> m = get_model("resetting-diffusion")()
     >>> round(m.value("mean_first_passage_time"), 6)   # (e^{sqrt 2} - 1)/0.5
     6.226501

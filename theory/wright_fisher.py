@@ -78,10 +78,9 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
+from driftkit.theory._base import Model, Parameter, ParameterError, Quantity, Reference
+from driftkit.theory._registry import register
 from scipy import linalg, special, stats
-
-from theory._base import Model, Parameter, ParameterError, Quantity, Reference
-from theory._registry import register
 
 __all__ = [
     "WrightFisher",
@@ -440,7 +439,7 @@ class WrightFisher(Model):
 
     Examples
     --------
-    >>> from theory.wright_fisher import WrightFisher
+    >>> from driftkit.theory.wright_fisher import WrightFisher
     >>> m = WrightFisher(N=100, s=0.0, p0=0.25)
     >>> m.value("fixation_probability"), round(m.value("exact_fixation_probability"), 12)
     (0.25, 0.25)

@@ -9,10 +9,9 @@ import textwrap
 from typing import Any
 
 import numpy as np
-
-from montecarlo._engine import get_simulator, simulate
-from montecarlo._rng import RNGLike, root_sequence
-from theory import Model
+from driftkit.montecarlo.engine.core import get_simulator, simulate
+from driftkit.montecarlo.engine.rng import RNGLike, root_sequence
+from driftkit.theory import Model
 
 __all__ = ["curve_values", "plot_curve"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from theory import Model, Reference, __version__, get_model, model_names
+from driftkit.theory import Model, Reference, __version__, get_model, model_names
 
 __all__ = ["DRIFTKIT_REFERENCE", "bibtex", "citation_text", "references_for"]
 

@@ -6,14 +6,10 @@ import datetime
 import platform
 import shlex
 import sys
+from importlib import metadata
 from typing import Any
 
-import numba
-import numpy
-import scipy
-import sympy
-
-from theory import __version__
+from driftkit._version import __version__
 
 __all__ = ["provenance"]
 
@@ -23,12 +19,17 @@ def provenance(command: list[str] | None = None) -> dict[str, Any]:
     argv = sys.argv if command is None else command
     return {
         "driftkit": __version__,
-        "numpy": numpy.__version__,
-        "numba": numba.__version__,
-        "sympy": sympy.__version__,
-        "scipy": scipy.__version__,
+        # read from the installed metadata: no need to import (and wait for) the packages
+        **{name: _version(name) for name in ("numpy", "numba", "sympy", "scipy")},
         "python": platform.python_version(),
         "command": shlex.join(str(a) for a in argv),
         "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.system()} {platform.machine()} ({platform.processor() or 'cpu'})",
     }
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:  # pragma: no cover - a broken installation
+        return "unknown"

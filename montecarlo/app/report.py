@@ -3,54 +3,17 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from pathlib import Path
-from typing import Any
 
+from driftkit.montecarlo.app.cite import bibtex, references_for
+from driftkit.montecarlo.app.jsonout import json_safe
+from driftkit.montecarlo.engine.provenance import provenance
+from driftkit.montecarlo.engine.validation import ValidationResult, comparison_table
+from driftkit.montecarlo.engine.validation import format_number as _num
 from tqdm import tqdm
 
-from montecarlo._provenance import provenance
-from montecarlo._validate import ValidationResult
-from montecarlo.cite import bibtex, references_for
-
 __all__ = ["json_safe", "write_report"]
-
-
-def json_safe(obj: Any) -> Any:
-    """Replace non-finite floats by ``None`` (JSON has no ``inf``/``nan``)."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [json_safe(v) for v in obj]
-    if hasattr(obj, "item"):  # numpy scalars
-        return json_safe(obj.item())
-    return obj
-
-
-def _num(x: float) -> str:
-    if not math.isfinite(x):
-        return "∞" if x > 0 else ("−∞" if x < 0 else "n/a")
-    return f"{x:.6g}"
-
-
-def comparison_table(v: ValidationResult) -> list[str]:
-    """The Markdown table of one validation: theory, estimate, interval, n, agree."""
-    rows = [
-        "| quantity | theory | estimate | interval | n | agree |",
-        "|---|---:|---:|---|---:|:---:|",
-    ]
-    for c in v.comparisons.values():
-        e = c.estimate
-        tol = f" ± {_num(c.tolerance)}" if c.tolerance else ""
-        rows.append(
-            f"| `{c.name}` | {_num(c.theory)} | {_num(e.estimate)} | "
-            f"[{_num(e.ci_low)}, {_num(e.ci_high)}]{tol} | {e.n:,} | "
-            f"{'yes' if c.agree else '**NO**'} |"
-        )
-    return rows
 
 
 def theory_only_table(v: ValidationResult) -> list[str]:
@@ -118,7 +81,7 @@ def write_report(
     plotted: dict[str, str] = {}
     if plots:
         try:
-            from montecarlo.plots import plot_curve
+            from driftkit.montecarlo.app.plots import plot_curve
 
             todo = [v for v in results if v.model.curve_parameter is not None]
             for v in tqdm(

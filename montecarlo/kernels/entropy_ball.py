@@ -1,4 +1,5 @@
-r"""Monte Carlo for :class:`theory.entropy_ball.EntropyBall`: walk on spheres, no time step.
+r"""Monte Carlo for :class:`driftkit.theory.entropy_ball.EntropyBall`: walk on spheres,
+no time step.
 
 The model is rotation invariant, so only the radius is simulated, hop by hop
 (walk on spheres, Muller 1956). From radius :math:`r` the largest ball around
@@ -39,7 +40,7 @@ which is small when the aligned ball is small and the dimension high
 (:math:`\approx (a/r_0)^{d-2}`): the entropy argument in one number. Levels are radii
 :math:`r_0 > \ell_1 > \dots > \ell_L > a` where the theory's
 :math:`\log P(\text{reach } \ell_k \text{ before } R)` (``return_probability`` with
-``a`` replaced by :math:`\ell_k`) is :math:`-k \log 7` (:mod:`montecarlo._rare`). A
+``a`` replaced by :math:`\ell_k`) is :math:`-k \log 7` (:mod:`driftkit.montecarlo.engine.rare`). A
 particle at stage ``k`` walks on spheres in the annulus :math:`(\ell_k, R)` and has
 reached :math:`\ell_k` when it is within the stopping shell :math:`\varepsilon` of
 it; its copies start from its actual radius (no approximation: the walk is Markov
@@ -63,20 +64,19 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
-from scipy import optimize
-
-from montecarlo._engine import Simulator, register_simulator
-from montecarlo._rare import (
+from driftkit.montecarlo.engine.core import Simulator, register_simulator
+from driftkit.montecarlo.engine.rare import (
     SPLIT_ACC,
     Splitting,
     SplittingPlan,
     levels_by_log_probability,
     tally_tree,
 )
-from montecarlo._stats import Estimate, censored_proportion, censored_time_mean
-from theory import Model
-from theory.entropy_ball import EntropyBall
+from driftkit.montecarlo.engine.stats import Estimate, censored_proportion, censored_time_mean
+from driftkit.theory import Model
+from driftkit.theory.entropy_ball import EntropyBall
+from numba import njit
+from scipy import optimize
 
 __all__ = ["SHELL", "EntropyBallSimulator", "stopping_bias"]
 
@@ -167,7 +167,7 @@ def _split_trees(
     gen, n_trees, d, r0, levels, shells, deaths, factor, R, max_steps
 ):  # pragma: no cover
     """Fixed-factor splitting trees of the radius walk; return
-    :data:`montecarlo._rare.SPLIT_ACC`. A particle at stage ``k`` walks on spheres in
+    :data:`driftkit.montecarlo.engine.rare.SPLIT_ACC`. A particle at stage ``k`` walks on spheres in
     the annulus ``(levels[k], R)`` until it is within ``shells[k]`` of ``levels[k]``
     (split into ``factor`` copies there, or a hit at the last stage) or it reaches
     ``deaths[k]`` (it dies)."""

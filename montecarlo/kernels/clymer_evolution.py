@@ -1,4 +1,4 @@
-r"""Monte Carlo for :class:`theory.clymer_evolution.ClymerEvolution`: whole populations.
+r"""Monte Carlo for :class:`driftkit.theory.clymer_evolution.ClymerEvolution`: whole populations.
 
 One "path" is one population of ``agents`` agents run for ``steps`` steps, exactly the
 theory's specification. At the start every agent is aligned and draws its drift
@@ -58,7 +58,7 @@ coverage 89.8% / 99.0% / 99.90% / 99.98% at nominal 90 / 99 / 99.9 / 99.975% for
 ratio (the aligned share: 90.1% / 99.05% / 99.90% / 99.95%). The theory is the
 infinite-population (mean-field) limit, so :meth:`ClymerEvolutionSimulator.tolerance`
 adds the stated finite-population allowance
-:func:`theory.clymer_evolution.finite_n_allowance` beside each interval.
+:func:`driftkit.theory.clymer_evolution.finite_n_allowance` beside each interval.
 
 Step budget: a population takes ``steps`` steps; if ``steps > max_steps`` every
 population stops at ``max_steps`` and is counted as censored, and every interval is then
@@ -71,13 +71,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from driftkit.montecarlo.engine.core import Simulator, register_simulator
+from driftkit.montecarlo.engine.stats import Estimate
+from driftkit.theory import Model
+from driftkit.theory.clymer_evolution import ClymerEvolution, finite_n_allowance
 from numba import njit
 from scipy import stats
-
-from montecarlo._engine import Simulator, register_simulator
-from montecarlo._stats import Estimate
-from theory import Model
-from theory.clymer_evolution import ClymerEvolution, finite_n_allowance
 
 __all__ = ["ClymerEvolutionSimulator", "run_population"]
 
@@ -343,7 +342,7 @@ class ClymerEvolutionSimulator(Simulator):
 
     def tolerance(self, model: Model, name: str) -> float:
         """The stated finite-population allowance (see
-        :func:`theory.clymer_evolution.finite_n_allowance`); 0 for other quantities."""
+        :func:`driftkit.theory.clymer_evolution.finite_n_allowance`); 0 for other quantities."""
         if name in self.quantities:
             return finite_n_allowance(model, name)
         return 0.0

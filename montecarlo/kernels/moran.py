@@ -1,4 +1,5 @@
-r"""Monte Carlo for :class:`theory.moran.Moran`: the Moran birth-death chain, event by event.
+r"""Monte Carlo for :class:`driftkit.theory.moran.Moran`: the Moran birth-death chain,
+event by event.
 
 A path starts with ``i0`` copies and runs until the variant is lost (0) or fixed
 (``N``), or until the step budget. Holding events are not drawn one by one: in
@@ -17,7 +18,7 @@ open above); the mean fixation time is the mean over the fixed paths (a
 censored path could still fix later, after more than ``max_steps`` events, so
 with any censoring the interval is open above). The diffusion approximation is
 compared with the same fixation proportion, allowing its proven error bound
-(:func:`theory.moran.diffusion_error_bound`) beside the interval.
+(:func:`driftkit.theory.moran.diffusion_error_bound`) beside the interval.
 """
 
 from __future__ import annotations
@@ -25,12 +26,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from driftkit.montecarlo.engine.core import Simulator, register_simulator
+from driftkit.montecarlo.engine.stats import Estimate, censored_proportion, censored_time_mean
+from driftkit.theory import Model
+from driftkit.theory.moran import Moran, diffusion_error_bound
 from numba import njit
-
-from montecarlo._engine import Simulator, register_simulator
-from montecarlo._stats import Estimate, censored_proportion, censored_time_mean
-from theory import Model
-from theory.moran import Moran, diffusion_error_bound
 
 __all__ = ["MoranSimulator"]
 
@@ -114,7 +114,7 @@ class MoranSimulator(Simulator):
         """The diffusion's proven error bound for ``diffusion_fixation_probability``, else 0.
 
         The simulation estimates the exact fixation probability; Kimura's formula exceeds
-        it by at most :func:`theory.moran.diffusion_error_bound` (derived in the model's
+        it by at most :func:`driftkit.theory.moran.diffusion_error_bound` (derived in the model's
         derivation), which is therefore allowed beside the interval.
         """
         if name == "diffusion_fixation_probability":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+from driftkit.montecarlo.engine.settings import INTERVAL_METHODS
 from scipy import stats
 
 __all__ = [
@@ -20,8 +21,6 @@ __all__ = [
     "proportion_interval",
     "weighted_mean_estimate",
 ]
-
-INTERVAL_METHODS = ("wilson", "clopper-pearson")
 
 
 @dataclass(frozen=True)

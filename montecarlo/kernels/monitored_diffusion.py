@@ -1,4 +1,4 @@
-r"""Monte Carlo for :class:`theory.monitored_diffusion.MonitoredDiffusion`.
+r"""Monte Carlo for :class:`driftkit.theory.monitored_diffusion.MonitoredDiffusion`.
 
 Each path draws its catch time :math:`C \sim \mathrm{Exp}(\kappa)` once (an exact
 exponential clock; :math:`\kappa = 0` means never) and then takes exact Gaussian
@@ -28,12 +28,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from driftkit.montecarlo.engine.core import Simulator, register_simulator
+from driftkit.montecarlo.engine.stats import Estimate, censored_proportion, censored_time_mean
+from driftkit.theory import Model
+from driftkit.theory.monitored_diffusion import MonitoredDiffusion
 from numba import njit
-
-from montecarlo._engine import Simulator, register_simulator
-from montecarlo._stats import Estimate, censored_proportion, censored_time_mean
-from theory import Model
-from theory.monitored_diffusion import MonitoredDiffusion
 
 __all__ = ["MonitoredDiffusionSimulator"]
 

@@ -1,4 +1,4 @@
-r"""Monte Carlo for :class:`theory.belief_evolution.BeliefEvolution`.
+r"""Monte Carlo for :class:`driftkit.theory.belief_evolution.BeliefEvolution`.
 
 One "path" is one independent population run: ``population`` models of ``beliefs``
 beliefs drawn from the prior (:math:`A = Z_1`, :math:`V = \rho Z_1 + \sqrt{1-\rho^2}Z_2`),
@@ -36,12 +36,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from driftkit.montecarlo.engine.core import Simulator, register_simulator
+from driftkit.montecarlo.engine.stats import Estimate, mean_interval
+from driftkit.theory import Model
+from driftkit.theory.belief_evolution import RESOLUTION_CONSTANT, RESOLVED, BeliefEvolution
 from numba import njit
-
-from montecarlo._engine import Simulator, register_simulator
-from montecarlo._stats import Estimate, mean_interval
-from theory import Model
-from theory.belief_evolution import RESOLUTION_CONSTANT, RESOLVED, BeliefEvolution
 
 __all__ = ["BeliefEvolutionSimulator"]
 

@@ -10,20 +10,23 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from montecarlo import __version__
-from montecarlo._engine import (
+from driftkit.montecarlo.app.jsonout import json_safe
+from driftkit.montecarlo.engine.settings import (
     DEFAULT_MAX_STEPS,
     DEFAULT_PATHS,
-    SimulationResult,
-    get_simulator,
-    simulate,
+    INTERVAL_METHODS,
+    METHODS,
 )
-from montecarlo._stats import INTERVAL_METHODS, bonferroni
-from montecarlo._validate import validate
-from montecarlo.report import json_safe, results_object, write_report
-from theory import Model, ParameterError, get_model, model_names
+from driftkit.theory import Model, ParameterError, get_model, model_names
+
+# Only light modules at import time: `driftkit --help`, `--version`, `models` and `cite`
+# load no numba, sympy or scipy. The engine is imported by the commands that simulate.
+from driftkit._version import __version__
+
+if TYPE_CHECKING:
+    from driftkit.montecarlo.engine.core import SimulationResult
 
 __all__ = ["main", "run"]
 
@@ -45,8 +48,6 @@ disagreement, 2 bad input (one line naming the parameter and its allowed range).
 """
 
 
-#: ``simulate --method`` choices (which models offer which: ``get_simulator(model).methods``)
-METHODS = ("naive", "importance", "splitting")
 METHODS_HELP = """methods:
   naive       independent paths of the model; every quantity it simulates.
   importance  Siegmund's importance sampling of escape_probability (gamblers-ruin,
@@ -331,6 +332,8 @@ def _run_settings(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
+    from driftkit.montecarlo.engine.core import get_simulator
+
     data = {}
     for name in model_names():
         cls = get_model(name)
@@ -364,7 +367,7 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 
 def _cmd_cite(args: argparse.Namespace) -> int:
-    from montecarlo.cite import bibtex, citation_text, references_for
+    from driftkit.montecarlo.app.cite import bibtex, citation_text, references_for
 
     for name in args.models:
         get_model(name)  # unknown names fail here, naming the known ones
@@ -378,7 +381,7 @@ def _cmd_cite(args: argparse.Namespace) -> int:
 def _cmd_theory(args: argparse.Namespace) -> int:
     model = _build_model(args.model, _parse_sets(args.set))
     if args.json:
-        from montecarlo._provenance import provenance
+        from driftkit.montecarlo.engine.provenance import provenance
 
         _emit_json({**model.to_dict(), "provenance": provenance()})
         return 0
@@ -406,6 +409,8 @@ def latex_align(model: Model) -> str:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
+    from driftkit.montecarlo.engine.core import simulate
+
     model = _build_model(args.model, _parse_sets(args.set))
     res = simulate(model, args.paths, args.seed, method=args.method, **_run_settings(args))
     _warn_censored(res)
@@ -430,6 +435,10 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from driftkit.montecarlo.app.report import results_object, write_report
+    from driftkit.montecarlo.engine.stats import bonferroni
+    from driftkit.montecarlo.engine.validation import validate
+
     sets = _parse_sets(args.set)
     if args.model == "all":
         names = [n for n in model_names() if _has_simulator(n)]
@@ -465,7 +474,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from montecarlo.sweep import parse_grid, sweep
+    from driftkit.montecarlo.app.sweep import parse_grid, sweep
 
     cls = get_model(args.model)
     grid = dict(parse_grid(cls, g) for g in args.grid)
@@ -519,6 +528,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _has_simulator(name: str) -> bool:
+    from driftkit.montecarlo.engine.core import get_simulator
+
     try:
         get_simulator(name)
     except ValueError:

@@ -1,4 +1,4 @@
-r"""Monte Carlo for :class:`theory.GamblersRuin`: the lattice walk with holding.
+r"""Monte Carlo for :class:`driftkit.theory.GamblersRuin`: the lattice walk with holding.
 
 Speed comes from drawing fewer random numbers than steps, exactly. A step
 compares a uniform ``U`` with ``p`` and ``p + q``. One uniform double carries
@@ -40,18 +40,17 @@ import dataclasses
 import math
 
 import numpy as np
-from numba import njit
-
-from montecarlo._engine import Simulator, register_simulator
-from montecarlo._rare import IS_ACC, ImportanceSampling, tally_weight
-from montecarlo._stats import (
+from driftkit.montecarlo.engine.core import Simulator, register_simulator
+from driftkit.montecarlo.engine.rare import IS_ACC, ImportanceSampling, tally_weight
+from driftkit.montecarlo.engine.stats import (
     Estimate,
     censored_proportion,
     censored_time_mean,
     normal_estimate,
     proportion_interval,
 )
-from theory import GamblersRuin, Model
+from driftkit.theory import GamblersRuin, Model
+from numba import njit
 
 __all__ = ["GamblersRuinSimulator", "step_table"]
 
@@ -149,7 +148,8 @@ def _tilted_walk(
     gen, n_paths, x0, lo, hi, max_steps, table, t_up, t_move, lw_up, lw_down, lw_hold, log_scale
 ):  # pragma: no cover
     """Walks under the proposal law (``table``), weighted by the likelihood ratio:
-    ``log L = U lw_up + D lw_down + H lw_hold``; return :data:`montecarlo._rare.IS_ACC`
+    ``log L = U lw_up + D lw_down + H lw_hold``; return
+    :data:`driftkit.montecarlo.engine.rare.IS_ACC`
     (weights divided by ``exp(log_scale)``)."""
     acc = np.zeros(len(IS_ACC))
     steps = 0

@@ -44,7 +44,7 @@ tree's estimate for splitting): the squared relative error is
 :math:`1/\mathrm{ESS} - 1/n`, so the ESS is the number of naive hits that would give
 the same relative error. **Refusal:** an estimate with ``ESS < MIN_ESS`` (100, a
 relative error of about 10% or worse), or with no path reaching the event at all, is
-not reported: :func:`montecarlo.simulate` raises :class:`UnreliableEstimateError`
+not reported: :func:`driftkit.montecarlo.simulate` raises :class:`UnreliableEstimateError`
 (the CLI prints one line and exits 2). The ESS comes from the same sample and is
 optimistic when a heavy tail of weights has not been sampled yet; the threshold is
 what guards against the few-dominant-weights case.
@@ -65,11 +65,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from driftkit.montecarlo.engine.stats import Estimate, weighted_mean_estimate
+from driftkit.theory import Model
 from numba import njit
 from scipy import optimize
-
-from montecarlo._stats import Estimate, weighted_mean_estimate
-from theory import Model
 
 __all__ = [
     "MIN_ESS",
@@ -92,7 +91,7 @@ SPLIT_FACTOR = 7
 class UnreliableEstimateError(ValueError):
     """A rare-event estimate whose effective sample size is too small to trust.
 
-    ``result`` is the :class:`~montecarlo.SimulationResult` that was refused, for
+    ``result`` is the :class:`~driftkit.montecarlo.SimulationResult` that was refused, for
     inspection; its numbers should not be reported.
     """
 
@@ -125,7 +124,7 @@ def refusal(estimates: dict[str, Estimate], paths: int, unit: str = "path") -> s
 
 class RareEventMethod(abc.ABC):
     """One rare-event method of a simulator: the same protocol as a
-    :class:`~montecarlo.Simulator` (``prepare``, ``run_chunk``, ``summarize``), so the
+    :class:`~driftkit.montecarlo.Simulator` (``prepare``, ``run_chunk``, ``summarize``), so the
     engine runs it with the same chunks, seeds, threads and progress bar."""
 
     #: the ``method=`` name

@@ -1,4 +1,4 @@
-r"""Monte Carlo for :class:`theory.goodhart_selection.GoodhartSelection`.
+r"""Monte Carlo for :class:`driftkit.theory.goodhart_selection.GoodhartSelection`.
 
 Each "path" is one candidate: :math:`A = Z_1`, :math:`V = \rho Z_1 + \sqrt{1-\rho^2}\,Z_2`
 with two independent standard normals (exact in law, ``rho = +-1`` included). The
@@ -24,12 +24,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from driftkit.montecarlo.engine.core import Simulator, register_simulator
+from driftkit.montecarlo.engine.stats import Estimate, censored_proportion, mean_interval
+from driftkit.theory import Model
+from driftkit.theory.goodhart_selection import GoodhartSelection
 from numba import njit
-
-from montecarlo._engine import Simulator, register_simulator
-from montecarlo._stats import Estimate, censored_proportion, mean_interval
-from theory import Model
-from theory.goodhart_selection import GoodhartSelection
 
 __all__ = ["GoodhartSelectionSimulator"]
 

@@ -8,7 +8,7 @@ gives bit-identical results on 1 or N threads.
 
 Methods: ``simulate(model, method=...)`` picks the estimator. ``"naive"`` is the
 simulator itself; a rare-event method (``"importance"``, ``"splitting"``; see
-:mod:`montecarlo._rare`) is an object with the same protocol (``prepare``,
+:mod:`driftkit.montecarlo.engine.rare`) is an object with the same protocol (``prepare``,
 ``run_chunk``, ``summarize``) listed in :attr:`Simulator.rare_methods`, so every
 method runs on the same chunks, streams, threads and progress bar, and is
 bit-identical across thread counts in the same way.
@@ -30,6 +30,7 @@ also in the JSON), and :func:`simulate` refuses it, raising
 from __future__ import annotations
 
 import abc
+import importlib
 import math
 import numbers
 import sys
@@ -40,13 +41,18 @@ from typing import Any
 
 import numba
 import numpy as np
+from driftkit.montecarlo.engine.provenance import provenance
+from driftkit.montecarlo.engine.rare import RareEventMethod, UnreliableEstimateError, refusal
+from driftkit.montecarlo.engine.rng import RNGLike, chunk_generators, root_sequence
+from driftkit.montecarlo.engine.settings import (
+    DEFAULT_MAX_STEPS,
+    DEFAULT_PATHS,
+    MAX_CHUNKS,
+    MIN_CHUNK_PATHS,
+)
+from driftkit.montecarlo.engine.stats import INTERVAL_METHODS, Estimate
+from driftkit.theory import BUILTIN_MODELS, Model, get_model
 from tqdm import tqdm
-
-from montecarlo._provenance import provenance
-from montecarlo._rare import RareEventMethod, UnreliableEstimateError, refusal
-from montecarlo._rng import RNGLike, chunk_generators, root_sequence
-from montecarlo._stats import INTERVAL_METHODS, Estimate
-from theory import Model, get_model
 
 __all__ = [
     "SimulationResult",
@@ -57,12 +63,6 @@ __all__ = [
     "register_simulator",
     "simulate",
 ]
-
-#: most chunks a run is cut into; a chunk holds at least ``MIN_CHUNK_PATHS`` paths
-MAX_CHUNKS = 64
-MIN_CHUNK_PATHS = 4096
-DEFAULT_PATHS = 100_000
-DEFAULT_MAX_STEPS = 1_000_000
 
 
 class Simulator(abc.ABC):
@@ -147,13 +147,16 @@ def register_simulator(sim: Simulator) -> Simulator:
 
 
 def get_simulator(model: Model | str) -> Simulator:
+    """The simulator of a model (a built-in model's kernel module is imported here)."""
     name = model if isinstance(model, str) else model.name
+    if name not in _SIMULATORS and name in BUILTIN_MODELS:
+        importlib.import_module(f"driftkit.montecarlo.kernels.{BUILTIN_MODELS[name]}")
     try:
         return _SIMULATORS[name]
     except KeyError:
         raise ValueError(
             f"no simulator is registered for model {name!r}; simulated models: "
-            + ", ".join(_SIMULATORS)
+            + ", ".join(sorted(set(_SIMULATORS) | set(BUILTIN_MODELS)))
         ) from None
 
 
@@ -240,7 +243,9 @@ def _as_model(model: Model | str) -> Model:
         return model
     if isinstance(model, str):
         return get_model(model)()
-    raise TypeError(f"model must be a theory.Model or a model name, got {type(model).__name__}")
+    raise TypeError(
+        f"model must be a driftkit.theory.Model or a model name, got {type(model).__name__}"
+    )
 
 
 def simulate(
@@ -260,7 +265,7 @@ def simulate(
     Parameters
     ----------
     model
-        A :class:`theory.Model` instance (or a registered name, at its defaults).
+        A :class:`driftkit.theory.Model` instance (or a registered name, at its defaults).
     paths
         Number of independent paths (>= 1); default the simulator's
         ``default_paths`` (100,000, or fewer where a path is a whole population).
@@ -277,8 +282,8 @@ def simulate(
         ornstein-uhlenbeck ``escape_probability``, entropy-ball
         ``return_probability``). A rare-event method estimates only its one
         probability, with ``relative_error`` and ``ess`` in its
-        :class:`~montecarlo.Estimate`; ``paths`` counts splitting *trees*, and
-        ``max_steps`` is the budget of every particle. See :mod:`montecarlo._rare`.
+        :class:`~driftkit.montecarlo.Estimate`; ``paths`` counts splitting *trees*, and
+        ``max_steps`` is the budget of every particle. See :mod:`driftkit.montecarlo.engine.rare`.
     level
         Confidence level of the intervals.
     interval

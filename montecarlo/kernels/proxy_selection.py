@@ -1,4 +1,4 @@
-r"""Monte Carlo for :class:`theory.proxy_selection.ProxySelection`.
+r"""Monte Carlo for :class:`driftkit.theory.proxy_selection.ProxySelection`.
 
 Each path runs the full :math:`d`-dimensional walk from :math:`x = 0` for ``steps``
 proposals. Per step: :math:`k` standard normals for the observed coordinates of
@@ -26,12 +26,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from driftkit.montecarlo.engine.core import Simulator, register_simulator
+from driftkit.montecarlo.engine.stats import Estimate, censored_proportion, mean_interval
+from driftkit.theory import Model
+from driftkit.theory.proxy_selection import ProxySelection
 from numba import njit
-
-from montecarlo._engine import Simulator, register_simulator
-from montecarlo._stats import Estimate, censored_proportion, mean_interval
-from theory import Model
-from theory.proxy_selection import ProxySelection
 
 __all__ = ["ProxySelectionSimulator"]
 

@@ -1,4 +1,4 @@
-r"""Monte Carlo for :class:`theory.clymer_gradient.ClymerGradient`: independent SGD runs.
+r"""Monte Carlo for :class:`driftkit.theory.clymer_gradient.ClymerGradient`: independent SGD runs.
 
 One "path" is one training run of the four scalars :math:`(c, a, b, v)` from the model's
 start state. Each step draws :math:`z \sim N(0, 1)` (not with the noiseless detector) and
@@ -45,12 +45,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from driftkit.montecarlo.engine.core import Simulator, register_simulator
+from driftkit.montecarlo.engine.stats import Estimate, mean_interval
+from driftkit.theory import Model
+from driftkit.theory.clymer_gradient import STATE, ClymerGradient, mean_field_allowance
 from numba import njit
-
-from montecarlo._engine import Simulator, register_simulator
-from montecarlo._stats import Estimate, mean_interval
-from theory import Model
-from theory.clymer_gradient import STATE, ClymerGradient, mean_field_allowance
 
 __all__ = ["ClymerGradientSimulator"]
 

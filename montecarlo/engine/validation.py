@@ -6,18 +6,18 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from montecarlo._engine import (
+from driftkit.montecarlo.engine.core import (
     DEFAULT_MAX_STEPS,
     SimulationResult,
     _as_model,
     get_simulator,
     simulate,
 )
-from montecarlo._rng import RNGLike
-from montecarlo._stats import Estimate, bonferroni
-from theory import Model
+from driftkit.montecarlo.engine.rng import RNGLike
+from driftkit.montecarlo.engine.stats import Estimate, bonferroni
+from driftkit.theory import Model
 
-__all__ = ["Comparison", "ValidationResult", "validate"]
+__all__ = ["Comparison", "ValidationResult", "comparison_table", "format_number", "validate"]
 
 
 @dataclass(frozen=True)
@@ -72,8 +72,6 @@ class ValidationResult:
 
     def _repr_markdown_(self) -> str:
         """A notebook shows the comparison table."""
-        from montecarlo.report import comparison_table
-
         head = f"**{self.model.name}** ({'all agree' if self.ok else 'DISAGREEMENT'})"
         return "\n".join([head, "", *comparison_table(self)])
 
@@ -112,8 +110,8 @@ def validate(
     correct theory all agree with probability at least ``level`` (default
     99.9%). ``agree`` is true when the theory value lies inside the interval,
     widened for an approximate quantity by the simulator's stated
-    :meth:`~montecarlo.Simulator.tolerance` (reported as ``tolerance``).
-    Other arguments are those of :func:`montecarlo.simulate`.
+    :meth:`~driftkit.montecarlo.Simulator.tolerance` (reported as ``tolerance``).
+    Other arguments are those of :func:`driftkit.montecarlo.simulate`.
     """
     model = _as_model(model)
     simulator = get_simulator(model)
@@ -144,3 +142,27 @@ def validate(
             name, theory, model.latex(name), model.quantity(name).kind, est, agree, tol
         )
     return ValidationResult(sim, comparisons, level, per)
+
+
+def format_number(x: float) -> str:
+    """A number for a Markdown table: six significant digits, ∞ and n/a spelled out."""
+    if not math.isfinite(x):
+        return "∞" if x > 0 else ("−∞" if x < 0 else "n/a")
+    return f"{x:.6g}"
+
+
+def comparison_table(v: ValidationResult) -> list[str]:
+    """The Markdown table of one validation: theory, estimate, interval, n, agree."""
+    rows = [
+        "| quantity | theory | estimate | interval | n | agree |",
+        "|---|---:|---:|---|---:|:---:|",
+    ]
+    for c in v.comparisons.values():
+        e = c.estimate
+        tol = f" ± {format_number(c.tolerance)}" if c.tolerance else ""
+        rows.append(
+            f"| `{c.name}` | {format_number(c.theory)} | {format_number(e.estimate)} | "
+            f"[{format_number(e.ci_low)}, {format_number(e.ci_high)}]{tol} | {e.n:,} | "
+            f"{'yes' if c.agree else '**NO**'} |"
+        )
+    return rows

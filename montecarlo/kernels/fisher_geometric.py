@@ -1,4 +1,4 @@
-r"""Monte Carlo for :class:`theory.fisher_geometric.FisherGeometric`.
+r"""Monte Carlo for :class:`driftkit.theory.fisher_geometric.FisherGeometric`.
 
 One path is one trial: the phenotype sits at :math:`x = (z, 0, \dots, 0)` (the
 law is rotation invariant), the kernel draws the :math:`d` standard normals of
@@ -20,12 +20,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from driftkit.montecarlo.engine.core import Simulator, register_simulator
+from driftkit.montecarlo.engine.stats import Estimate, censored_proportion, mean_interval
+from driftkit.theory import Model
+from driftkit.theory.fisher_geometric import FisherGeometric
 from numba import njit
-
-from montecarlo._engine import Simulator, register_simulator
-from montecarlo._stats import Estimate, censored_proportion, mean_interval
-from theory import Model
-from theory.fisher_geometric import FisherGeometric
 
 __all__ = ["FisherGeometricSimulator"]
 

@@ -1,6 +1,7 @@
 """Parameter sweeps: validate or simulate a model over a grid, resumably, serially or on Dask.
 
-A sweep runs one :func:`~montecarlo.validate` (or :func:`~montecarlo.simulate`) per
+A sweep runs one :func:`~driftkit.montecarlo.validate` (or
+:func:`~driftkit.montecarlo.simulate`) per
 grid point and writes a tidy table with one row per point and quantity (CSV, or
 Parquet when the file name ends in ``.parquet``).
 
@@ -34,12 +35,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from driftkit.montecarlo.engine.core import DEFAULT_MAX_STEPS, get_simulator
+from driftkit.montecarlo.engine.rng import RNGLike, root_sequence
+from driftkit.montecarlo.engine.stats import INTERVAL_METHODS, bonferroni
+from driftkit.theory import Model, get_model
 from tqdm import tqdm
-
-from montecarlo._engine import DEFAULT_MAX_STEPS, get_simulator
-from montecarlo._rng import RNGLike, root_sequence
-from montecarlo._stats import INTERVAL_METHODS, bonferroni
-from theory import Model, get_model
 
 __all__ = ["SweepResult", "grid_values", "parse_grid", "read_table", "sweep"]
 
@@ -135,9 +135,9 @@ def _point_sequence(root: np.random.SeedSequence, i: int) -> np.random.SeedSeque
 
 def _run_point(task: dict[str, Any]) -> list[dict[str, Any]]:
     """Run one grid point (in this process or on a Dask worker); return its rows."""
-    import montecarlo  # noqa: F401  (registers every simulator on a fresh worker)
-    from montecarlo._engine import simulate
-    from montecarlo._validate import validate
+    import driftkit.montecarlo  # noqa: F401  (registers every simulator on a fresh worker)
+    from driftkit.montecarlo.engine.core import simulate
+    from driftkit.montecarlo.engine.validation import validate
 
     model = get_model(task["model"])(**task["params"])
     seq = np.random.SeedSequence(
@@ -320,7 +320,7 @@ def sweep(
     base
         Values of the parameters not swept (defaults otherwise).
     paths, max_steps, interval
-        As for :func:`~montecarlo.simulate`, at every point.
+        As for :func:`~driftkit.montecarlo.simulate`, at every point.
     rng
         Root seed. With ``None`` a resumed sweep takes the seed of the sweep it resumes
         (else fresh entropy, reported).

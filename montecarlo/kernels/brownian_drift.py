@@ -1,4 +1,4 @@
-r"""Monte Carlo for :class:`theory.brownian_drift.BrownianDrift`: drifted Brownian paths.
+r"""Monte Carlo for :class:`driftkit.theory.brownian_drift.BrownianDrift`: drifted Brownian paths.
 
 The path is sampled *exactly* on a time grid of step ``dt``: each increment is
 :math:`\mu h + \sigma\sqrt{h}\,Z` with :math:`Z \sim N(0, 1)` (``h = dt``, except
@@ -66,18 +66,17 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
-
-from montecarlo._engine import Simulator, register_simulator
-from montecarlo._rare import IS_ACC, ImportanceSampling, tally_weight
-from montecarlo._stats import (
+from driftkit.montecarlo.engine.core import Simulator, register_simulator
+from driftkit.montecarlo.engine.rare import IS_ACC, ImportanceSampling, tally_weight
+from driftkit.montecarlo.engine.stats import (
     Estimate,
     censored_proportion,
     censored_time_mean,
     normal_estimate,
 )
-from theory import Model
-from theory.brownian_drift import BrownianDrift
+from driftkit.theory import Model
+from driftkit.theory.brownian_drift import BrownianDrift
+from numba import njit
 
 __all__ = ["BrownianDriftSimulator", "horizon_grid"]
 
@@ -239,7 +238,8 @@ def _tilted_paths(
 ):  # pragma: no cover
     """Paths with drift ``mu_q`` (the proposal) on the grid ``dt``, with the bridge
     crossing checks of :func:`_paths`, weighted by ``log L = a_dx (X_N - x0) - a_h N dt``;
-    return :data:`montecarlo._rare.IS_ACC` (weights divided by ``exp(log_scale)``)."""
+    return :data:`driftkit.montecarlo.engine.rare.IS_ACC` (weights divided by
+    ``exp(log_scale)``)."""
     has_lo = lo > -np.inf
     sd = sigma * math.sqrt(dt)
     c = 2.0 / (sigma * sigma)

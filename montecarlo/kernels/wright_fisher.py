@@ -1,4 +1,5 @@
-r"""Monte Carlo for :class:`theory.wright_fisher.WrightFisher`: the chain, generation by generation.
+r"""Monte Carlo for :class:`driftkit.theory.wright_fisher.WrightFisher`: the chain,
+generation by generation.
 
 A path starts with :math:`X_0 = N p_0` copies of the variant. Each generation draws
 :math:`X' \sim \mathrm{Binomial}(N, p')` with :math:`p' = (1-u)\,x(1+s)/(1+xs)`,
@@ -15,7 +16,7 @@ high end, so the interval covers every way they could have ended);
 at the budget, a lower bound, and the interval is then open above). Kimura's
 ``fixation_probability`` (an approximation) is compared with the same proportion when
 :math:`u = 0`, allowing the stated error envelope
-:meth:`theory.wright_fisher.WrightFisher.kimura_error_envelope` beside the interval;
+:meth:`driftkit.theory.wright_fisher.WrightFisher.kimura_error_envelope` beside the interval;
 with :math:`u > 0` it is not compared (it ignores mutation). The deterministic
 ``mutation_selection_balance`` (:math:`N = \infty`) is not simulated.
 """
@@ -23,12 +24,11 @@ with :math:`u > 0` it is not compared (it ignores mutation). The deterministic
 from __future__ import annotations
 
 import numpy as np
+from driftkit.montecarlo.engine.core import Simulator, register_simulator
+from driftkit.montecarlo.engine.stats import censored_proportion, censored_time_mean
+from driftkit.theory import Model
+from driftkit.theory.wright_fisher import WrightFisher
 from numba import njit
-
-from montecarlo._engine import Simulator, register_simulator
-from montecarlo._stats import censored_proportion, censored_time_mean
-from theory import Model
-from theory.wright_fisher import WrightFisher
 
 __all__ = ["WrightFisherSimulator"]
 
@@ -96,7 +96,7 @@ class WrightFisherSimulator(Simulator):
 
         The simulation estimates the chain's exact fixation probability; the diffusion
         differs from it by at most
-        :meth:`~theory.wright_fisher.WrightFisher.kimura_error_envelope`
+        :meth:`~driftkit.theory.wright_fisher.WrightFisher.kimura_error_envelope`
         (:math:`\min(|s|/2, (|s| + 1.5 N s^2) P_{\mathrm{Kimura}})`, an envelope measured
         against the exact chain, see the model's derivation), allowed beside the interval.
         """

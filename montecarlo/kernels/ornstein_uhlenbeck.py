@@ -1,4 +1,4 @@
-r"""Monte Carlo for :class:`theory.ornstein_uhlenbeck.OrnsteinUhlenbeck`.
+r"""Monte Carlo for :class:`driftkit.theory.ornstein_uhlenbeck.OrnsteinUhlenbeck`.
 
 **Steps are exact.** On the grid :math:`t_n = n\,\Delta t` the OU transition is
 Gaussian and is sampled without discretisation error:
@@ -40,7 +40,7 @@ quantity of the same name (the ratio of scale functions
 :math:`\operatorname{erfi}(u_0)/\operatorname{erfi}(u)`, derived there); here its
 logarithm, with ``hi`` replaced by a level, is used only to place the levels.
 Levels :math:`\ell_k` are put where :math:`\log P(\text{reach } \ell_k) = -k\log 7`
-(:mod:`montecarlo._rare`); a particle runs with the exact OU steps until it
+(:mod:`driftkit.montecarlo.engine.rare`); a particle runs with the exact OU steps until it
 reaches the next level or ``m``, both detected on the grid and, between grid
 points, by the Brownian-bridge test with the local variance :math:`\sigma^2\Delta t`
 (the diffusion bridge's crossing law to first order; upper level first). A
@@ -54,20 +54,19 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
-from scipy import special
-
-from montecarlo._engine import Simulator, register_simulator
-from montecarlo._rare import (
+from driftkit.montecarlo.engine.core import Simulator, register_simulator
+from driftkit.montecarlo.engine.rare import (
     SPLIT_ACC,
     Splitting,
     SplittingPlan,
     levels_by_log_probability,
     tally_tree,
 )
-from montecarlo._stats import Estimate, censored_proportion, censored_time_mean
-from theory import Model
-from theory.ornstein_uhlenbeck import OrnsteinUhlenbeck
+from driftkit.montecarlo.engine.stats import Estimate, censored_proportion, censored_time_mean
+from driftkit.theory import Model
+from driftkit.theory.ornstein_uhlenbeck import OrnsteinUhlenbeck
+from numba import njit
+from scipy import special
 
 __all__ = ["OrnsteinUhlenbeckSimulator", "burn_in_bias", "burn_in_steps"]
 
@@ -157,7 +156,7 @@ _ACC = ("passed", "censored", "sum_t", "sum_t2", "above", "unrecorded", "steps")
 def _split_trees(
     gen, n_trees, x0, lower, levels, factor, m, decay, sd, bridge, max_steps
 ):  # pragma: no cover
-    """Fixed-factor splitting trees; return :data:`montecarlo._rare.SPLIT_ACC`.
+    """Fixed-factor splitting trees; return :data:`driftkit.montecarlo.engine.rare.SPLIT_ACC`.
 
     A particle at stage ``k`` runs until it reaches ``levels[k]`` (then it is split
     into ``factor`` copies at that level, or it is a hit when ``k`` is the last

@@ -1,4 +1,4 @@
-r"""Monte Carlo for :class:`theory.resetting_diffusion.ResettingDiffusion`.
+r"""Monte Carlo for :class:`driftkit.theory.resetting_diffusion.ResettingDiffusion`.
 
 Each path is simulated in pieces of duration ``h <= dt`` (``dt``, the model's
 simulation step):
@@ -34,12 +34,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from driftkit.montecarlo.engine.core import Simulator, register_simulator
+from driftkit.montecarlo.engine.stats import censored_time_mean
+from driftkit.theory import Model
+from driftkit.theory.resetting_diffusion import ResettingDiffusion
 from numba import njit
-
-from montecarlo._engine import Simulator, register_simulator
-from montecarlo._stats import censored_time_mean
-from theory import Model
-from theory.resetting_diffusion import ResettingDiffusion
 
 __all__ = ["ResettingDiffusionSimulator"]
 

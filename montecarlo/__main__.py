@@ -1,3 +1,0 @@
-from montecarlo.cli import run
-
-run()
