@@ -1,5 +1,10 @@
 """Shared test setup: deterministic hypothesis, numba warmed before any property test."""
 
+import atexit
+import os
+import shutil
+import tempfile
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
@@ -14,6 +19,14 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("driftkit")
+
+# Derived sympy expressions are cached on disk (driftkit.theory._cache). The tests use a
+# fresh folder of their own, set here at import so that every subprocess a test starts
+# inherits it: no run reads, or writes to, a user's cache.
+_CACHE_DIR = tempfile.mkdtemp(prefix="driftkit-test-cache-")
+os.environ["DRIFTKIT_CACHE_DIR"] = _CACHE_DIR
+os.environ.pop("DRIFTKIT_NO_CACHE", None)
+atexit.register(shutil.rmtree, _CACHE_DIR, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -265,3 +265,55 @@ def test_censoring_and_thread_independence():
     two = simulate(m, paths=64, rng=9, threads=2)
     assert one["mean_signal"] == two["mean_signal"]
     assert one.steps == 64 * 20
+
+
+# -- issue 17, item 5: the mean field is flagged where a population does not resolve it ------
+
+
+def test_warning_where_finite_populations_differ_from_the_mean_field(capsys):
+    # rho=.6, beta=.3, mu=.2, g=50: mean signal 11.96 in the mean field, 1.4 to 1.9 in
+    # simulations at N = 400 to 20,000 (issue 17's audit); r = inf there (Lambda ~ 1794)
+    m = BeliefEvolution(rho=0.6, beta=0.3, mu=0.2, generations=50)
+    assert m.value("mean_signal") == pytest.approx(11.962972059894, rel=1e-9)
+    (line,) = m.warnings()
+    assert "not resolved by population=400" in line
+    assert m.to_dict()["warnings"] == [line]
+    assert (
+        main(
+            [
+                "theory",
+                "belief-evolution",
+                "--set",
+                "rho=0.6",
+                "--set",
+                "beta=0.3",
+                "--set",
+                "mu=0.2",
+                "--set",
+                "generations=50",
+            ]
+        )
+        == 0
+    )
+    err = capsys.readouterr().err
+    assert err.startswith("driftkit: warning: belief-evolution:") and err.count("\n") == 1
+    assert BeliefEvolution().warnings() == []  # defaults: r = 0.107 <= 0.5
+    assert BeliefEvolution(beta=0.0, generations=50).warnings() == []  # no selection: exact
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(
+    rho=st.one_of(st.sampled_from([-1.0, 0.0, 1.0]), st.floats(-1.0, 1.0)),
+    beta=st.one_of(st.sampled_from([0.0, 1e8]), st.floats(0.0, 1e8)),
+    mu=st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0.0, 1.0)),
+    generations=st.integers(0, 200),
+)
+def test_exact_quantities_finite_and_in_unit_interval(rho, beta, mu, generations):
+    # issue 17 "Done when": the exact quantity (a probability) is in [0, 1]; the mean-field
+    # fractions too, and no value is NaN
+    m = BeliefEvolution(rho=rho, beta=beta, mu=mu, generations=generations)
+    assert 0.0 <= m.value("deceptive_fraction_neutral") <= 1.0
+    for name in ("deceptive_fraction", "deceptive_fraction_limit"):
+        assert 0.0 <= m.value(name) <= 1.0
+    for name in ("mean_signal", "mean_true_value"):
+        assert not math.isnan(m.value(name))

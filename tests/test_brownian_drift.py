@@ -76,8 +76,9 @@ def green_mean_exit(model):
             return 2 / (s**2 * mpmath.exp(-c * (y - a)))
 
         Sx, Sb = S(x0), S(b)
-        below = mpmath.quad(lambda y: S(y) * (Sb - Sx) / Sb * speed(y), [a, x0])
-        above = mpmath.quad(lambda y: Sx * (Sb - S(y)) / Sb * speed(y), [x0, b])
+        # the speed density is exponentially peaked when 2 mu N / s^2 is large: subdivide
+        below = mpmath.quad(lambda y: S(y) * (Sb - Sx) / Sb * speed(y), mpmath.linspace(a, x0, 9))
+        above = mpmath.quad(lambda y: Sx * (Sb - S(y)) / Sb * speed(y), mpmath.linspace(x0, b, 9))
         return float(below + above)
 
 

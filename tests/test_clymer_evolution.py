@@ -489,3 +489,88 @@ def test_cli_bad_input(capsys, arg, name):
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert len(err.splitlines()) == 1 and name in err
+
+
+# -- issue 17, item 3: the asymptotic drift law at q = 1 and its order of error -------------
+
+
+def test_drift_asymptotic_all_detectable_is_alpha_over_t():
+    # q = 1: A_t = 1 and bar p_t = mu_t/nu_t = alpha/(alpha + beta + t) exactly, so the law
+    # is alpha/t (the q < 1 law alpha (1 + q)/t would give twice that). Reference: the
+    # rational alpha/(alpha + beta + t) = 2/1000007 at alpha=2, beta=5, t=10^6, by mpmath.
+    m = ClymerEvolution(alpha=2.0, beta=5.0, detect_prob=1.0, steps=10**6)
+    ref = float(mpmath.mpf(2) / 1000007)  # 1.9999860000979993e-06
+    assert m.value("mean_drift_probability") == pytest.approx(ref, rel=1e-9)
+    assert m.value("mean_drift_probability_asymptotic") == 2e-6  # alpha/t
+    assert (
+        sp.simplify(
+            m.expression("mean_drift_probability_asymptotic")
+            - sp.Symbol(r"\alpha", positive=True) / sp.Symbol("t", integer=True, positive=True)
+        )
+        == 0
+    )
+    general = m.general_expression("mean_drift_probability_asymptotic")
+    assert isinstance(general, sp.Piecewise)
+    d = _derive()
+    assert (
+        sp.simplify(
+            d.drift_exact_all_detectable
+            - d.mu_over_nu.subs(
+                sp.Symbol("k", integer=True, nonnegative=True),
+                sp.Symbol("t", integer=True, positive=True),
+            )
+        )
+        == 0
+    )
+    # relative error O(1/t): (alpha + beta)/t = 7e-6 here
+    assert 2e-6 / ref - 1 == pytest.approx(7 / 1000000, rel=1e-3)
+
+
+def test_drift_asymptotic_error_falls_like_one_over_t_for_alpha_above_one():
+    # Reference: the mean field at alpha=2, beta=5, q=0.7, t=1000 by an independent
+    # 50-digit mpmath evaluation of the convolution with the rational Beta(2, 5) moments
+    # nu_k = 30/((5+k)(6+k)), mu_k = 2 nu_k/(7+k) (direct sums, no logs, no Stirling).
+    m = ClymerEvolution(alpha=2.0, beta=5.0, detect_prob=0.7, steps=1000)
+    assert m.value("aligned_fraction") == pytest.approx(1.003203747115942948853168e-4, rel=1e-9)
+    assert m.value("mean_drift_probability") == pytest.approx(
+        3.371141837527327111004369e-3, rel=1e-9
+    )
+    # the relative error of alpha (1 + q)/t times t stays near 8.6 (1/t, not t^-alpha = t^-2)
+    scaled = []
+    for t in (1000, 10_000, 100_000):
+        mt = m.replace(steps=t)
+        err = mt.value("mean_drift_probability_asymptotic") / mt.value("mean_drift_probability")
+        scaled.append((err - 1.0) * t)
+    assert scaled[0] == pytest.approx(8.56, abs=0.01)  # from the 50-digit reference above
+    assert scaled[1] == pytest.approx(scaled[0], rel=0.01)
+    assert scaled[2] == pytest.approx(scaled[0], rel=0.01)
+    assert "min(alpha, 1)" in m.quantity("mean_drift_probability_asymptotic").description
+    assert "t^{-\\min(\\alpha, 1)}" in m.derivation()
+
+
+_PROBABILITIES = (
+    "aligned_fraction",
+    "undetectable_fraction",
+    "mean_drift_probability",
+    "undetectable_type_fraction",
+    "aligned_fraction_lower_bound",
+)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(
+    alpha=st.one_of(st.sampled_from([0.01, 100.0, 1.0]), st.floats(0.01, 100.0)),
+    beta=st.one_of(st.sampled_from([0.01, 100.0, 1.0]), st.floats(0.01, 100.0)),
+    q_v=st.one_of(st.sampled_from([0.0, 1.0, 1e-12, 1 - 1e-12]), st.floats(0.0, 1.0)),
+    steps=st.one_of(st.sampled_from([0, 1, 10**6]), st.integers(0, 10**6)),
+)
+def test_exact_quantities_finite_and_probabilities_in_unit_interval(alpha, beta, q_v, steps):
+    # issue 17 "Done when": every exact quantity is finite, probabilities within [0, 1]
+    m = ClymerEvolution(alpha=alpha, beta=beta, detect_prob=q_v, steps=steps)
+    for q in m.quantities:
+        if q.kind not in ("exact", "bound"):
+            continue
+        val = m.value(q.name)
+        assert math.isfinite(val), (q.name, val)
+        if q.name in _PROBABILITIES:
+            assert 0.0 <= val <= 1.0, (q.name, val)

@@ -31,7 +31,9 @@ from driftkit.theory.clymer_gradient import (
     ClymerGradient,
     _derive,
     mean_field_allowance,
+    mean_field_spread,
     mean_field_trajectory,
+    round_to_spread,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -212,8 +214,14 @@ def test_trajectory_cache_reads_off_one_run():
     full = mean_field_trajectory(m)
     for k in (1, 17, 1500, 3000):
         fresh = m.replace(steps=k)
-        assert fresh.value("mean_alignment") == full[k, 1]
-        assert fresh.value("mean_variance") == full[k, 3]
+        # the value keeps the digits that survive a perturbation of the start (issue 17)
+        assert fresh.value("mean_alignment") == round_to_spread(
+            full[k, 1], mean_field_spread(fresh, 1)
+        )
+        assert fresh.value("mean_variance") == round_to_spread(
+            full[k, 3], mean_field_spread(fresh, 3)
+        )
+        assert fresh.value("mean_alignment") == pytest.approx(full[k, 1], abs=1e-10)
     longer = m.replace(steps=4000).value("mean_bias")  # extends the cached trajectory
     assert mean_field_trajectory(m.replace(steps=4000))[3000, 2] == full[3000, 2]
     assert math.isfinite(longer)
@@ -408,3 +416,101 @@ def test_cli_bad_input(capsys, arg, name):
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert len(err.splitlines()) == 1 and name in err
+
+
+# -- issue 17, item 5: ill-conditioned mean field, range of the allowance -------------------
+
+
+def test_mean_field_prints_only_digits_that_survive_a_perturbation():
+    # eps = 0.5: the recursion chatters across s = 1 and v = 0; a change of 1e-15 in
+    # alignment0 moved mean_alignment by 1.2e-3 and mean_variance by 3.6e-5 (its size).
+    # Reference: the same recursion run at 50 digits (mpmath erfc/npdf, independent code):
+    # a_n = 0.0032730269493307234, v_n = -7.7207405203650783e-06 at n = 20000.
+    values = set()
+    for a0 in (1.0, 1.0 + 2.2e-16, 1.0 - 1.1e-16, 1.0 + 1e-15):
+        m = ClymerGradient(eps=0.5, alignment0=a0)
+        values.add((m.value("mean_alignment"), m.value("mean_variance")))
+    assert len(values) == 1  # rounded to the digits that mean something: all the same
+    ((a_n, v_n),) = values
+    spread_a = mean_field_spread(ClymerGradient(eps=0.5), 1)
+    assert spread_a > 1e-4  # the ill-conditioning is real
+    # the digits kept are right: within the rounding place of the 50-digit reference
+    assert abs(a_n - 0.0032730269493307234) <= 5 * 10.0 ** math.ceil(math.log10(10 * spread_a))
+    spread_v = mean_field_spread(ClymerGradient(eps=0.5), 3)
+    assert abs(v_n + 7.7207405203650783e-06) <= 5 * 10.0 ** math.ceil(math.log10(10 * spread_v))
+    # at the defaults the recursion is well conditioned: 11+ digits kept
+    m = ClymerGradient()
+    assert m.value("mean_alignment") == pytest.approx(mean_field_trajectory(m)[-1, 1], abs=1e-10)
+    assert m.warnings() == []
+
+
+def test_warning_outside_the_established_range(capsys):
+    # the 5 lr allowance was measured for lr <= 0.1, lr * steps <= 1000, eps <= 0.5; at lr = 1
+    # the mean field is off by orders of magnitude from the SGD runs (issue 17)
+    m = ClymerGradient(lr=1.0)
+    (line,) = m.warnings()
+    assert "lr = 1 > 0.1" in line and "lr * steps = 20000 > 1000" in line
+    assert m.to_dict()["warnings"] == [line]
+    assert "warnings" not in ClymerGradient().to_dict()
+    assert main(["theory", "clymer-gradient", "--set", "lr=1"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("driftkit: warning: clymer-gradient: mean_alignment")
+    assert err.count("\n") == 1
+    assert main(["theory", "clymer-gradient"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_unstable_recursion_overflows_to_signed_inf_not_nan():
+    # found by tests/test_bounded_theory.py: with eps ~ 1.6e7 the recursion grows by a
+    # factor ~ 1e5 per step with alternating sign and leaves the double range at step 61
+    m = ClymerGradient(
+        eps=16258797.94072901,
+        penalty_prob=0.31350832657080413,
+        bias_cost=16258997.399729716,
+        steps=19296,
+        alignment0=43167888.76921496,
+        bias0=-1.0,
+        variance0=99999999.99999979,
+    )
+    for name in ("mean_alignment", "mean_bias", "mean_variance"):
+        assert math.isinf(m.value(name))
+    assert any("leaves the double range at step 61" in w for w in m.warnings())
+
+
+_EXACT = ("drift_capability", "drift_alignment", "drift_bias", "drift_variance", "mean_capability")
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(
+    lr=st.one_of(st.sampled_from([1.0, 5e-324, 1e-8]), st.floats(1e-12, 1.0)),
+    eps=st.one_of(st.sampled_from([0.0, 1e8]), st.floats(0.0, 1e8)),
+    penalty_prob=st.floats(0.0, 1.0),
+    penalty_weight=st.one_of(st.sampled_from([0.0, 1e8]), st.floats(0.0, 1e8)),
+    noise=st.sampled_from([0, 1]),
+    bias_cost=st.one_of(st.sampled_from([0.0, 1e8]), st.floats(0.0, 1e8)),
+    steps=st.one_of(st.sampled_from([1, 100_000]), st.integers(1, 100_000)),
+    start=st.tuples(*[st.one_of(st.sampled_from([0.0, 1e8, -1e8]), st.floats(-1e8, 1e8))] * 4),
+)
+def test_exact_quantities_are_finite(
+    lr, eps, penalty_prob, penalty_weight, noise, bias_cost, steps, start
+):
+    # issue 17 "Done when": every exact quantity is finite across the valid range
+    # (the drifts are bounded by lr (|xi| + w + kappa) moments; c_n = c0 + lr n)
+    c0, a0, b0, v0 = start
+    m = ClymerGradient(
+        lr=lr,
+        eps=eps,
+        penalty_prob=penalty_prob,
+        penalty_weight=penalty_weight,
+        noise=noise,
+        bias_cost=bias_cost,
+        steps=steps,
+        capability0=c0,
+        alignment0=a0,
+        bias0=b0,
+        variance0=v0,
+    )
+    for name in _EXACT:
+        assert math.isfinite(m.value(name)), name
+    for name in ("mean_alignment", "mean_bias", "mean_variance"):
+        assert not math.isnan(m.value(name)), name

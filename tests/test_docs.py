@@ -73,3 +73,61 @@ def test_citation_cff_is_complete():
     assert str(cff["version"]) == __version__
     titles = " ".join(r["title"] for r in cff["references"]).lower()
     assert "drift into misalignment" in titles  # the motivating post
+
+
+def _hooks():
+    """docs/hooks.py (the CLI reference generator), imported from its file."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("driftkit_docs_hooks", DOCS.parent / "hooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_cli_reference_lists_every_command_and_option():
+    from driftkit.montecarlo.app.cli import build_parser
+
+    hooks = _hooks()
+    text = hooks.cli_reference()
+    commands = hooks.subcommands(build_parser())
+    # the six commands of the CLI (issue 12): the generator must see them all
+    assert set(commands) == {"models", "theory", "simulate", "validate", "sweep", "cite"}
+    for name, parser in commands.items():
+        section = text.split(f"\n## driftkit {name}\n", 1)[1].split("\n## driftkit ", 1)[0]
+        for action in parser._actions:
+            for option in action.option_strings:
+                if option not in ("-h", "--help"):
+                    listed = re.search(rf"`[^`]*(?<![\w-]){re.escape(option)}(?![\w-])", section)
+                    assert listed, f"driftkit {name} {option} is not listed"
+        takes_set = any("--set" in a.option_strings for a in parser._actions)
+        row = next(ln for ln in text.splitlines() if ln.startswith(f"| [`{name}`]"))
+        assert row.split("|")[3].strip() == ("yes" if takes_set else "no")
+
+
+def test_cli_reference_page_is_current():
+    hooks = _hooks()
+    text = hooks.PAGE.read_text(encoding="utf-8")
+    assert hooks.render_page(text) == text, "the CLI reference is stale: run `python docs/hooks.py`"
+
+
+def test_readme_names_only_files_a_clone_has():
+    # every link and every backticked path in the README is a file of the repository, or
+    # an output that a command shown in the README writes (report/, refs.bib)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"\]\(([^)#]+)\)", readme)
+    paths = re.findall(
+        r"`([\w./-]+\.(?:md|py|cff|toml|yml|json|csv|bib)|[\w.-]+/[\w./-]*)`", readme
+    )
+    written = ("report/", "sweep.csv", "refs.bib")
+    names = [p for p in links + paths if not p.startswith(("http:", "https:"))]
+    assert names, "the README links no file: is the pattern still right?"
+    for name in names:
+        if not name.startswith(written):
+            assert (ROOT / name).exists(), f"the README names {name}, which a clone does not have"
+
+
+def test_readme_describes_the_six_commands():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in ("models", "theory", "simulate", "validate", "sweep", "cite"):
+        assert f"`driftkit {name}" in readme, f"the README does not describe `driftkit {name}`"

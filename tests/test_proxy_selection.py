@@ -282,3 +282,50 @@ def test_validate_detects_a_wrong_formula():
     assert not res.ok
     assert not res["expected_unobserved_misalignment"].agree
     assert res["acceptance_probability"].agree
+
+
+# -- issue 17, item 4: the multi-step quantities are labelled numerical ----------------------
+
+
+def test_multi_step_quantities_are_numerical_with_their_error():
+    # Reference (mpmath quad at 30 digits of the chi-square density times the normal CDF,
+    # independent of scipy): k=5, sigma=0.1, tol=0.01, tau=0.01 gives P_acc =
+    # 0.091540175185924673735, unobserved drift 0.01373102627788870106 and observed drift
+    # 0.0015392008933459842655. The start-state quantities are exact (to 1e-9); the grid's
+    # one-step values are numerical, within GRID_RTOL (measured 2e-5 and 3.5e-5).
+    m = ProxySelection(tau=0.01, steps=1)
+    assert m.value("acceptance_probability") == pytest.approx(0.091540175185924673735, rel=1e-9)
+    assert m.value("unobserved_drift_rate") == pytest.approx(0.01373102627788870106, rel=1e-9)
+    assert m.value("observed_drift_rate") == pytest.approx(0.0015392008933459842655, rel=1e-9)
+    unobs = m.value("expected_unobserved_misalignment")
+    obs = m.value("expected_observed_misalignment")
+    assert unobs == pytest.approx(0.01373102627788870106, rel=GRID_RTOL)
+    assert obs == pytest.approx(0.0015392008933459842655, rel=GRID_RTOL)
+    for name in ("expected_misalignment", "expected_observed_misalignment"):
+        assert m.quantity(name).kind == "numerical"
+        assert "relative error up to 0.001" in m.quantity(name).description
+    assert m.quantity("expected_unobserved_misalignment").kind == "numerical"
+
+
+@settings(max_examples=20, deadline=None, derandomize=True)
+@given(
+    d=st.one_of(st.sampled_from([1, 10**6]), st.integers(1, 1000)),
+    kfrac=st.floats(0.0, 1.0),
+    sigma=st.one_of(st.sampled_from([1e-150, 1e150]), st.floats(1e-8, 1e8)),
+    tol=st.one_of(st.sampled_from([0.0, 1e300]), st.floats(0.0, 1e8)),
+    tau=st.one_of(st.sampled_from([0.0, 1e300]), st.floats(0.0, 1e8)),
+)
+def test_exact_quantities_finite_and_acceptance_in_unit_interval(d, kfrac, sigma, tol, tau):
+    # issue 17 "Done when": the exact (start-state) quantities are finite where the true
+    # value is a finite double, and the acceptance probability lies in [0, 1]
+    k = round(kfrac * d)
+    m = ProxySelection(d=d, k=k, sigma=sigma, tol=tol, tau=tau)
+    acc = m.value("acceptance_probability")
+    assert 0.0 <= acc <= 1.0
+    drift = m.value("observed_drift_rate")
+    assert drift >= 0.0 and not math.isnan(drift)
+    unobs = m.value("unobserved_drift_rate")
+    if (d - k) * sigma**2 < 1e300:  # the true value is then a finite double
+        assert math.isfinite(unobs)
+    if k * sigma**2 < 1e300:
+        assert math.isfinite(drift)

@@ -281,6 +281,15 @@ class Model(abc.ABC):
     def values(self) -> dict[str, float]:
         return {q.name: self.value(q.name) for q in self.quantities}
 
+    def warnings(self) -> list[str]:
+        """Plain-text warnings about this model's values at these parameters (default none).
+
+        A model returns one line for each approximation evaluated outside the range where
+        its error allowance was established (or where a finite system is known to differ
+        from it); ``to_dict`` carries them and ``driftkit theory`` prints them on stderr.
+        """
+        return []
+
     @abc.abstractmethod
     def _expression(self, name: str, case: bool) -> sp.Expr:
         """Derived expression of ``name`` (``case``: only the applicable case)."""
@@ -294,13 +303,21 @@ class Model(abc.ABC):
         """The derivation as Markdown with LaTeX (``$...$`` and ``$$...$$``)."""
 
     # -- summaries ------------------------------------------------------
+    def latex_block(self, env: str = "align") -> str:
+        """All formulas as a LaTeX ``align`` block that compiles and fits a page.
+
+        Every case of a formula is shown (a ``cases`` environment), whatever the
+        parameter values; long right-hand sides are broken into lines. This is
+        what ``driftkit theory MODEL --latex`` prints. ``env="aligned"`` gives
+        the same rows for use inside ``$$...$$``.
+        """
+        from driftkit.theory._latex import latex_block
+
+        return latex_block(self, env)
+
     def _repr_latex_(self) -> str:
-        """A notebook shows the model as its formulas (this case), aligned."""
-        rows = []
-        for q in self.quantities:
-            lhs, _, rhs = self.latex(q.name).partition(" = ")
-            rows.append(f"{lhs} &= {rhs}")
-        return "$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$"
+        """A notebook shows the model as its formulas (all cases), aligned."""
+        return "$$" + self.latex_block(env="aligned") + "$$"
 
     def to_dict(self) -> dict[str, Any]:
         """The ``driftkit theory --json`` object (without provenance)."""
@@ -315,4 +332,8 @@ class Model(abc.ABC):
             if q.bound:
                 entry["bound"] = True
             quantities[q.name] = entry
-        return {"model": self.name, "params": self.params, "quantities": quantities}
+        out: dict[str, Any] = {"model": self.name, "params": self.params, "quantities": quantities}
+        warnings = self.warnings()
+        if warnings:
+            out["warnings"] = list(warnings)
+        return out

@@ -54,7 +54,6 @@ from typing import Any
 
 import sympy as sp
 from driftkit.theory._base import Reference
-from scipy import optimize
 from sympy.stats import E
 
 __all__ = [
@@ -232,6 +231,8 @@ def positive_root(f: Callable[[float], float], slope0: float) -> float:
         lo /= 2.0
     if lo <= 1e-300:  # pragma: no cover - the root is below the double range
         return 0.0
+    from scipy import optimize  # here, not on import: `theory MODEL --latex` needs no scipy
+
     return optimize.brentq(f, lo, hi, xtol=1e-300, rtol=4 * 2.0**-52, maxiter=500)
 
 

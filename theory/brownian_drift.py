@@ -30,6 +30,7 @@ with drift, formulas 2.0.2 and 3.0.6).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Callable
@@ -47,6 +48,7 @@ from driftkit.theory._base import (
     Reference,
     time_step_parameter,
 )
+from driftkit.theory._cache import disk_cache
 from driftkit.theory._registry import register
 from sympy.stats import E, GaussianInverse, Normal, cdf, moment_generating_function
 
@@ -134,7 +136,7 @@ def _solve_bvp(f: sp.Function, rhs: sp.Expr, f_lo: sp.Expr, f_hi: sp.Expr) -> _S
     return _Solved(ode, boundary, general, result, general_eq, result_eq, one_sided, one_sided_neg)
 
 
-@functools.cache
+@disk_cache
 def _derive() -> _Derived:
     """Derive every formula of the model (a few seconds, done once)."""
     Z = Normal("Z", 0, 1)
@@ -220,8 +222,9 @@ def _accurate(f: Callable[[], Any], scale: float = 1.0) -> float:
     """
     lost = 2 * max(0.0, -math.log10(scale)) if scale > 0 else 0.0
     dps = _DPS + math.ceil(lost)
+    max_dps = max(_MAX_DPS, 4 * dps)  # two doublings beyond what the cancellation needs
     prev = None
-    while dps <= _MAX_DPS:
+    while dps <= max_dps:
         with mpmath.workdps(dps):
             try:
                 cur = f()
@@ -230,45 +233,85 @@ def _accurate(f: Callable[[], Any], scale: float = 1.0) -> float:
         if cur is not None and prev is not None:
             if prev == cur or abs(cur - prev) <= mpmath.mpf(2) ** -60 * abs(cur):
                 return float(cur)
+            if float(prev) == float(cur) and float(cur) in (0.0, math.inf, -math.inf):
+                return float(cur)  # both beyond the float range: an honest 0 (or inf)
         prev = cur
         dps *= 2
     raise ArithmeticError("mpmath evaluation did not converge")  # pragma: no cover
 
 
+def _ncdf(z):
+    r"""The standard normal CDF in mpmath, also beyond ``|z| = 1e100``.
+
+    ``mpmath.ncdf`` fails once ``z**2`` overflows a float; there the asymptotic series
+    :math:`\Phi(z) = \varphi(z)/|z| \sum_k (-1)^k (2k-1)!!/z^{2k}` (z < 0) is summed until
+    a term is below the working precision: its terms fall by at least ``1e-200`` each,
+    and the error of a truncated alternating asymptotic series is below its first
+    omitted term (Abramowitz & Stegun 7.1.24).
+    """
+    if abs(z) < 1e100:
+        return mpmath.ncdf(z)
+    if z > 0:
+        return 1 - _ncdf(-z)
+    eps = mpmath.mpf(2) ** (-mpmath.mp.prec - 10)
+    w = 1 / (z * z)
+    total, term, kk = mpmath.mpf(1), mpmath.mpf(1), 1
+    while abs(term) > eps:
+        term *= -(2 * kk - 1) * w
+        total += term
+        kk += 1
+    return mpmath.npdf(z) / -z * total
+
+
 def _mp_passage(tv, dv, m, s):
     """P(first passage of a distance dv > 0 by time tv), drift m (any sign), mpmath."""
     rt = s * mpmath.sqrt(tv)
-    return mpmath.ncdf((m * tv - dv) / rt) + mpmath.exp(2 * m * dv / s**2) * mpmath.ncdf(
-        (-dv - m * tv) / rt
-    )
-
-
-def _mp_G(tv, dv, m, s):
-    """exp(-m dv / s^2) * passage(tv, dv, m): the driftless density weighted by
-    exp(-m^2 t / (2 s^2)), integrated to tv (even in m)."""
-    rt = s * mpmath.sqrt(tv)
-    a = m * dv / s**2
-    return mpmath.exp(-a) * mpmath.ncdf((m * tv - dv) / rt) + mpmath.exp(a) * mpmath.ncdf(
-        (-dv - m * tv) / rt
-    )
+    return _ncdf((m * tv - dv) / rt) + mpmath.exp(2 * m * dv / s**2) * _ncdf((-dv - m * tv) / rt)
 
 
 def _mp_images(tv, yv, L, m, s):
-    """Two-barrier P(exit at hi by tv): the method-of-images series (fast for small t)."""
+    r"""Two-barrier P(exit at hi by tv): the method-of-images series (fast for small t).
+
+    Image ``k >= 0`` contributes, with the one-barrier passage CDF ``F`` (:func:`_mp_passage`),
+
+    .. math:: e^{-2 m k L/s^2} F(t; (2k+1)L - y) - e^{-2 m (kL + y)/s^2} F(t; (2k+1)L + y)
+
+    (Girsanov's factor :math:`e^{m(L-y)/s^2}` moved into each image, so no partial sum is
+    exponentially large). The series stops when a bound on all the remaining terms is
+    below ``eps * |total|``: for ``j >= J`` each image term is at most
+    :math:`\min(e^{-2|m| jL/s^2},\ e^{m(L-y)/s^2}\, 2\bar\Phi(2jL/(s\sqrt t)))` (the first
+    from :math:`F(t; d) \le \min(1, e^{2md/s^2})`, the second from Girsanov,
+    :math:`F_m(t; d) \le e^{md/s^2} P_0(T_d \le t)`), and the sum of the first over ``j >= J``
+    is geometric, of the second at most :math:`\bar\Phi(z_J)/(1 - e^{-z_J \delta})` with
+    :math:`z_J = 2JL/(s\sqrt t)`, :math:`\delta = 2L/(s\sqrt t)`
+    (:math:`\bar\Phi(z + \delta) \le e^{-z\delta}\bar\Phi(z)` for :math:`z \ge 0`).
+    A strong drift thus needs one or two images, a short horizon a few.
+    """
     eps = mpmath.mpf(2) ** (-mpmath.mp.prec - 10)
+    s2 = s**2
+    rt = s * mpmath.sqrt(tv)
+    rate = 2 * abs(m) * L / s2  # geometric decay rate of the image weights
+    delta = 2 * L / rt
+    log_girsanov = m * (L - yv) / s2
     total = mpmath.mpf(0)
     kk = 0
     while True:
-        d_pos = (2 * kk + 1) * L - yv  # image k >= 0
-        d_neg = (2 * kk + 1) * L + yv  # image -(k + 1), with negative sign
-        term = _mp_G(tv, d_pos, m, s) - _mp_G(tv, d_neg, m, s)
-        total += term
+        pos = mpmath.exp(-2 * m * kk * L / s2) * _mp_passage(tv, (2 * kk + 1) * L - yv, m, s)
+        neg = mpmath.exp(-2 * m * (kk * L + yv) / s2) * _mp_passage(
+            tv, (2 * kk + 1) * L + yv, m, s
+        )
+        total += pos - neg
         kk += 1
-        if d_pos > abs(m) * tv and abs(term) <= eps * abs(total):
+        # bound on the sum of every image j >= kk (two images per j)
+        z = kk * delta
+        tail = 4 * mpmath.exp(log_girsanov) * _ncdf(-z) / -mpmath.expm1(-z * delta)
+        if rate > 0:
+            tail = min(tail, 2 * mpmath.exp(-rate * kk) / -mpmath.expm1(-rate))
+        if tail <= eps * abs(total):
             break
         if kk > 10**6:  # pragma: no cover
             raise ArithmeticError("image series did not converge")
-    return mpmath.exp(m * (L - yv) / s**2) * total
+    return total
 
 
 def _mp_eigen(tv, yv, L, m, s, pesc):
@@ -302,11 +345,23 @@ class _DerivedBounds:
     exponential: bounds.ExponentialBounds
     general: dict  # name -> Piecewise in the model's symbols
     branches: dict  # name -> {branch: expression}
-    numeric: dict  # name -> float function of (mu, sigma, d, t, c)
+    numeric: dict  # name -> float function of (mu, sigma, d, t, c) (on disk: its expression)
 
 
 @functools.cache
 def _derive_bounds() -> _DerivedBounds:
+    """The derived bounds with their numeric parts lambdified (callables do not pickle,
+    so the disk cache holds :func:`_derive_bound_expressions` and this lambdifies)."""
+    derived = _derive_bound_expressions()
+    args = (mu, sigma, d, t, c)
+    numeric = {
+        name: sp.lambdify(args, expr, modules="math") for name, expr in derived.numeric.items()
+    }
+    return dataclasses.replace(derived, numeric=numeric)
+
+
+@disk_cache
+def _derive_bound_expressions() -> _DerivedBounds:
     r"""Derive the bounds from the law of the unit-time increment (done once, on first use).
 
     :math:`X_t - x_0` is a sum of independent increments, so its cumulant generating
@@ -337,24 +392,30 @@ def _derive_bounds() -> _DerivedBounds:
         "maximal_bound": {"chernoff": chernoff, "lundberg": lundberg, "one": one},
         "time_uniform_bound": {"line": line, "one": one},
     }
-    args = (mu, sigma, d, t, c)
-    numeric = {
-        name: sp.lambdify(args, expr, modules="math")
-        for name, expr in (
-            ("theta_star", eb.adjustment),
-            ("theta_c", eb.chernoff_theta),
-            ("log_chernoff", eb.chernoff_exponent),
-            ("theta_line", eb.line_theta),
-        )
+    numeric = {  # expressions here; lambdified by _derive_bounds
+        "theta_star": eb.adjustment,
+        "theta_c": eb.chernoff_theta,
+        "log_chernoff": eb.chernoff_exponent,
+        "theta_line": eb.line_theta,
     }
     return _DerivedBounds(eb, general, branches, numeric)
 
 
 def _bound_branch(name: str, mv: float, sv: float, dv: float, tv: float, cv: float) -> tuple:
-    """The branch of bound ``name`` that applies and the log of its value (floats: every
-    exponent is a plain product, and a log below -745 underflows to a 0 bound)."""
+    """The branch of bound ``name`` that applies and the log of its value (evaluated in
+    mpmath, returned as a float: a log below -745 underflows to a 0 bound, honestly)."""
     f = _derive_bounds().numeric
-    args = (mv, sv, dv, tv, cv)
+    # mpmath arguments: the exponents are plain products and quotients (no math.*), and
+    # in mpmath sigma**2 never underflows nor a quotient overflows; the log is a float
+    args = tuple(mpmath.mpf(v) for v in (mv, sv, dv, tv, cv))
+    with mpmath.workdps(30):
+        branch, log_value = _bound_branch_mp(name, f, args)
+    return branch, float(log_value)
+
+
+def _bound_branch_mp(name: str, f: dict, args: tuple) -> tuple:
+    """:func:`_bound_branch` on mpmath arguments ``(mu, sigma, d, t, c)``."""
+    mv, sv, dv, tv, cv = args
     if name == "lundberg_bound":
         return ("lundberg", -f["theta_star"](*args) * dv) if mv < 0 else ("one", 0.0)
     if name == "time_uniform_bound":
@@ -612,14 +673,22 @@ class BrownianDrift(Model):
             dv = hiv - xv
             if name == "escape_probability":
                 # the lo -> -oo limits: 1 for mu >= 0, exp(2 mu d / sigma^2) for mu < 0
-                return 1.0 if muv >= 0 else math.exp(2.0 * muv * dv / sv**2)
+                if muv >= 0:
+                    return 1.0
+                # in mpmath: sigma**2 may underflow a float (the value then underflows to 0)
+                return float(mpmath.exp(2 * mpmath.mpf(muv) * dv / mpmath.mpf(sv) ** 2))
             if name == "mean_exit_time":
                 return dv / muv if muv > 0 else math.inf
             return _accurate(
                 lambda: _mp_passage(mpmath.mpf(tv), mpmath.mpf(dv), mpmath.mpf(muv), mpmath.mpf(sv))
             )
         yv, L = xv - lov, hiv - lov
-        scale = abs(muv) * min(yv, L - yv) / sv**2
+        # |mu| min(n, N - n) / sigma^2, in mpmath (sigma**2 may underflow a float)
+        scale = float(abs(mpmath.mpf(muv)) * min(yv, L - yv) / mpmath.mpf(sv) ** 2)
+        if scale == 0.0 and muv != 0:  # below the float range: digits lost ~ its log
+            scale = 10.0 ** (
+                max(-1e4, float(mpmath.log10(abs(muv) * min(yv, L - yv) / mpmath.mpf(sv) ** 2)))
+            )
 
         def mp_args():
             return mpmath.mpf(muv), mpmath.mpf(sv), mpmath.mpf(yv), mpmath.mpf(L)
@@ -629,8 +698,8 @@ class BrownianDrift(Model):
                 return yv / L
             return _accurate(lambda: _mp_function(name)(*mp_args()), scale)
         if name == "mean_exit_time":
-            if muv == 0:
-                return yv * (L - yv) / sv**2
+            if muv == 0:  # overflows to inf, honestly, when sigma**2 underflows
+                return yv * (L - yv) / sv / sv
             return _accurate(lambda: _mp_function(name)(*mp_args()), scale)
         return self.escape_by_time_value(method="auto")
 

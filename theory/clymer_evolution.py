@@ -44,7 +44,12 @@ truncation); they cost :math:`O(t)`.
 .. math:: A_t \sim \frac{\Gamma(\alpha+\beta)}{\Gamma(\beta)\,(1-q)}\,t^{-\alpha},
           \qquad \bar p_t \sim \frac{\alpha(1+q)}{t},
 
-with relative corrections of order :math:`t^{-\alpha}`: the aligned share falls as a
+(:math:`\bar p_t \sim \alpha/t` when :math:`q = 1`, where :math:`\bar p_t =
+\alpha/(\alpha+\beta+t)` exactly), with relative corrections of order
+:math:`t^{-\min(\alpha, 1)}` (:math:`P_t \to P_\infty` at the rate :math:`t^{-\alpha}`,
+Stirling's and the convolution's first-moment corrections at the rate :math:`1/t`;
+measured at :math:`(\alpha, \beta, q) = (2, 5, 0.7)`: :math:`8.6/t` for the drift
+probability): the aligned share falls as a
 power law set by the Beta mass near :math:`p = 0`, and the drift time
 :math:`1/\bar p_t` grows linearly. A rigorous bound, tight to a fraction of a percent at
 the defaults, is :math:`A_t \ge \nu_t/(1 - q + q\nu_t)`; since :math:`\nu_t \approx
@@ -58,13 +63,13 @@ misalignment?* (Redwood Research / Alignment Forum, 2025), section 6.1.
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
 from driftkit.theory._base import Model, Parameter, Quantity, Reference
+from driftkit.theory._cache import disk_cache
 from driftkit.theory._registry import register
 from scipy import special
 
@@ -114,9 +119,13 @@ class _Derived:
     log_ratio_series: sp.Expr  # log(nu_t t^a Gamma(b)/Gamma(a+b)) in 1/t
     P_inf: sp.Expr
     drift_asymptotic: sp.Expr  # alpha (1 + q)/t
+    drift_exact_all_detectable: sp.Expr  # q = 1: A_t = 1, bar p_t = mu_t/nu_t exactly
+    drift_asymptotic_all_detectable: sp.Expr  # q = 1: alpha/t
+    P_correction: sp.Expr  # (P_t - P_inf)/P_inf to first order in nu_t
+    drift_ratio_correction: sp.Expr  # (mu_t/nu_t)/(alpha/t) - 1 to first order in 1/t
 
 
-@functools.cache
+@disk_cache
 def _derive() -> _Derived:
     """Derive the Beta moments, the mean-field solution and its asymptotics (~2 s, once)."""
     # 1. Beta moments nu_k = E[(1-p)^k] by parts: d/dp [p^a (1-p)^(b+k)] divided by the
@@ -172,6 +181,22 @@ def _derive() -> _Derived:
     num = mu_t * (q * P_inf + (1 - q) * P_inf) + (1 - q) * q * P_inf**2 * mu_t * geo_inf
     ratio_asym = sp.cancel((num / (P_inf * nu_t)).subs(mu_t, nu_t * mu_over_nu.subs(k, t)))
     drift_asym = sp.factor(sp.limit(ratio_asym * t, t, sp.oo)) / t
+    # q = 1: P_t = 1/nu_t, every aligned agent is of detectable type, A_t = P_t nu_t = 1 and
+    # bar p_t = P_t mu_t / A_t = mu_t/nu_t exactly; P_inf above is infinite there, so the
+    # general law (which needs q < 1) does not apply: the limit is alpha/t, not 2 alpha/t
+    P_all = P_t.subs(q, 1)
+    aligned_all = sp.simplify(P_all * nu_t)
+    if aligned_all != 1:  # pragma: no cover - a sympy regression
+        raise AssertionError(f"q = 1: A_t = {aligned_all}, expected 1")
+    drift_all = sp.factor(sp.cancel(P_all * nu_t * mu_over_nu.subs(k, t) / aligned_all))
+    drift_asym_all = sp.limit(drift_all * t, t, sp.oo) / t
+    # order of the relative error of the asymptotic laws (q < 1): P_t -> P_inf at the rate
+    # nu_t ~ t^-alpha, while nu_t t^alpha (Stirling, log_ratio) and mu_t/nu_t (exactly
+    # alpha/(alpha + beta + t)) approach their limits at the rate 1/t
+    P_corr = sp.factor(sp.series(P_t.subs(nu_t, nu_sym) / P_inf, nu_sym, 0, 2).removeO() - 1)
+    drift_corr = sp.factor(
+        sp.series((mu_over_nu.subs(k, 1 / w) * (1 / w) / alpha), w, 0, 2).removeO() - 1
+    ).subs(w, 1 / t)
     return _Derived(
         ratio_y,
         boundary,
@@ -189,6 +214,10 @@ def _derive() -> _Derived:
         log_ratio,
         P_inf,
         drift_asym,
+        drift_all,
+        drift_asym_all,
+        P_corr,
+        drift_corr,
     )
 
 
@@ -304,7 +333,8 @@ def mean_field(a: float, b: float, q_v: float, steps: int) -> dict[str, float]:
     misaligned = (1.0 - q_v) * (tab.one_minus_nu[n] + conv_mis)
     return {
         "aligned_fraction": float(math.exp(log_aligned)),
-        "undetectable_fraction": float(misaligned),
+        # a probability: rounding of the sum can exceed 1 by an ulp (e.g. alpha = 100)
+        "undetectable_fraction": min(float(misaligned), 1.0),
         "mean_drift_probability": float(math.exp(log_drift - log_aligned)),
         "undetectable_type_fraction": float(math.exp(log_1q + l_P)),
     }
@@ -494,14 +524,17 @@ class ClymerEvolution(Model):
         Quantity(
             "aligned_fraction_asymptotic",
             "leading large-t law of the aligned share, Gamma(a+b)/(Gamma(b)(1-q)) t^-alpha "
-            "(asymptotic: relative error O(t^-alpha); 1 when q = 1, where A_t = 1)",
+            "(asymptotic: relative error O(t^-min(alpha, 1)), O(log(t)/t) at alpha = 1; "
+            "1 when q = 1, where A_t = 1)",
             r"A_t \sim A^{\infty}_t",
             kind="asymptotic",
         ),
         Quantity(
             "mean_drift_probability_asymptotic",
             "leading large-t law of the mean drift probability among aligned agents, "
-            "alpha (1 + q)/t (asymptotic: relative error O(t^-alpha))",
+            "alpha (1 + q)/t for q < 1 and alpha/t for q = 1 (asymptotic: relative error "
+            "O(t^-min(alpha, 1)), O(log(t)/t) at alpha = 1; O(1/t) when q = 1, where the "
+            "exact value is alpha/(alpha + beta + t))",
             r"\bar p_t \sim \bar p^{\infty}_t",
             kind="asymptotic",
         ),
@@ -559,7 +592,13 @@ class ClymerEvolution(Model):
                 return lead
             return sp.Piecewise((sp.Integer(1), sp.Eq(q, 1)), (lead, True))
         if name == "mean_drift_probability_asymptotic":
-            return d.drift_asymptotic
+            if case and self["detect_prob"] == 1:
+                return d.drift_asymptotic_all_detectable
+            if case:
+                return d.drift_asymptotic
+            return sp.Piecewise(
+                (d.drift_asymptotic_all_detectable, sp.Eq(q, 1)), (d.drift_asymptotic, True)
+            )
         aligned = q * P_at(t) * nu_at(t) + (1 - q) * (
             nu_at(t) + sp.Sum(dP * nu_at(t - 1 - s), (s, 0, t - 1))
         )
@@ -622,7 +661,10 @@ class ClymerEvolution(Model):
             log_k = special.gammaln(a + b) - special.gammaln(b)
             return math.exp(log_k - a * math.log(n)) / (1.0 - q_v)
         if name == "mean_drift_probability_asymptotic":
-            return a * (1.0 + q_v) / n if n > 0 else math.inf
+            if n == 0:
+                return math.inf
+            # q = 1: bar p_t = alpha/(alpha + beta + t) ~ alpha/t (P_inf is infinite there)
+            return a / n if q_v == 1.0 else a * (1.0 + q_v) / n
         return mean_field(a, b, q_v, n)[name]
 
     # -- derivation ---------------------------------------------------------
@@ -747,7 +789,17 @@ class ClymerEvolution(Model):
             "",
             f"$$ A_t \\sim {X(self.general_expression('aligned_fraction_asymptotic'))}, $$",
             "",
-            "with a relative correction of order $t^{-\\alpha}$ (slow for small $\\alpha$: "
+            "with a relative correction of order $t^{-\\min(\\alpha, 1)}$ "
+            "($O(\\ln t/t)$ at $\\alpha = 1$). Its pieces, derived: $P_t/P_\\infty - 1 = "
+            f"{X(d.P_correction.subs(sp.Symbol('nu', positive=True), nu_t))} + O(\\nu_t^2)$, "
+            "of order $t^{-\\alpha}$; the Stirling term above, of order $1/t$ (nonzero unless "
+            "$\\alpha + 2\\beta = 1$); in the convolution, the first moments "
+            "$\\sum_s s\\,(P_{s+1} - P_s)$ and $\\sum_k \\nu_k$ of the early and late "
+            "terms, finite for $\\alpha > 1$ and giving $1/t$, growing like "
+            "$t^{1-\\alpha}$ for $\\alpha < 1$ and giving $t^{-\\alpha}$. "
+            "So for $\\alpha > 1$ the error falls like $1/t$, not $t^{-\\alpha}$ "
+            "(measured at $(\\alpha, \\beta, q) = (2, 5, 0.7)$: $2.6/t$ for $A_t$, $8.6/t$ for "
+            "$\\bar p_t$, $t = 10^3$ to $10^6$). Slow for small $\\alpha$: "
             "at the defaults the asymptote is reached only well beyond "
             "$t^* = (q\\Gamma(\\alpha+\\beta)/(\\Gamma(\\beta)(1-q)))^{1/\\alpha}$, where "
             "the detectable types stop dominating). For the drift, the early terms give "
@@ -756,9 +808,23 @@ class ClymerEvolution(Model):
             f"$\\sum_k p(1-p)^k = {X(d.geometric_infinite)}$; with "
             "$\\mu_t/\\nu_t \\sim \\alpha/t$,",
             "",
-            f"$$ \\bar p_t \\sim {X(d.drift_asymptotic)}, $$",
+            f"$$ \\bar p_t \\sim {X(d.drift_asymptotic)}\\quad (q < 1), $$",
             "",
-            "so the mean drift time $1/\\bar p_t$ grows linearly in $t$, as the post observes.",
+            "with the same order of relative error (here $\\mu_t/\\nu_t$ itself, "
+            "$\\alpha/(\\alpha + \\beta + t)$, differs from $\\alpha/t$ by "
+            f"${X(d.drift_ratio_correction)}$ relative). The law needs $q < 1$: "
+            "$P_\\infty$ is infinite at $q = 1$. There $P_t = 1/\\nu_t$, every aligned agent "
+            "is of detectable type, $A_t = P_t\\nu_t = 1$ and, exactly, "
+            f"$\\bar p_t = \\mu_t/\\nu_t = {X(d.drift_exact_all_detectable)}$, so",
+            "",
+            f"$$ \\bar p_t \\sim {X(d.drift_asymptotic_all_detectable)}\\quad (q = 1), $$",
+            "",
+            "half the $q \\to 1$ limit of the general law (the survivors' copies that double "
+            "the drift for $q < 1$ are copies of undetectable types, which do not exist at "
+            "$q = 1$; for $q$ near 1 the general law holds only beyond a crossover time that "
+            "grows without bound as $q \\to 1$), with relative error $O(1/t)$. "
+            "In both cases the mean drift time $1/\\bar p_t$ grows linearly in $t$, "
+            "as the post observes.",
             "",
             "### Finite populations (validation allowance)",
             "",

@@ -80,7 +80,6 @@ misalignment?*, Redwood Research blog / LessWrong (2025), section 6.2.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -88,6 +87,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 from driftkit.theory._base import Model, Parameter, Quantity, Reference
+from driftkit.theory._cache import disk_cache
 from driftkit.theory._registry import register
 
 __all__ = ["ClymerGradient", "expected_step", "mean_field_allowance", "mean_field_trajectory"]
@@ -171,7 +171,7 @@ class _Derived:
     difference_solution: sp.Expr  # rsolve: a_n - b_n
 
 
-@functools.cache
+@disk_cache
 def _derive() -> _Derived:
     """Derive the expected gradient and the exact recursions (about 1-2 s, done once)."""
     xi = 1 + eps * v * z
@@ -324,8 +324,16 @@ def mean_field_trajectory(model: ClymerGradient, steps: int | None = None) -> np
         args = model._args()
         rows = []
         for _ in range(target - done):
-            d = expected_step(x, *args)
-            x = (x[0] + d[0], x[1] + d[1], x[2] + d[2], x[3] + d[3])
+            if all(math.isfinite(xi) for xi in x):
+                d = expected_step(x, *args)
+                new = (x[0] + d[0], x[1] + d[1], x[2] + d[2], x[3] + d[3])
+                # the recursion left the double range (an unstable mean field, e.g. huge
+                # eps): each component keeps +-inf with its sign at the overflow (NaN from
+                # inf - inf takes the sign of the last finite value), and stays there
+                x = tuple(
+                    math.copysign(math.inf, old) if math.isnan(val) else val
+                    for val, old in zip(new, x, strict=True)
+                )
             rows.append(x)
         new = np.array(rows, dtype=np.float64).reshape(-1, 4)
         if traj is None:
@@ -337,6 +345,69 @@ def mean_field_trajectory(model: ClymerGradient, steps: int | None = None) -> np
             _TRAJECTORIES.popitem(last=False)
     _TRAJECTORIES.move_to_end(key)
     return traj[: steps + 1]
+
+
+#: relative size of the start perturbations that measure the recursion's conditioning
+PERTURBATION = 1e-13
+#: where the mean-field allowance was measured (see the derivation): lr up to 0.1,
+#: lr * steps up to 1000, eps up to 0.5
+ESTABLISHED_LR = 0.1
+ESTABLISHED_TIME = 1000.0
+ESTABLISHED_EPS = 0.5
+
+
+def mean_field_spread(model: ClymerGradient, index: int) -> float:
+    r"""How far the mean-field value moves when the start is perturbed at rounding level.
+
+    The recursion is run again from :math:`a_0(1 \pm \delta) \pm \delta` and
+    :math:`v_0(1 \mp \delta) \mp \delta` (:math:`\delta` = :data:`PERTURBATION`,
+    about 450 ulps), and the largest change of the value of state ``index`` after
+    ``steps`` steps is returned. Where the recursion chatters across the kinks of its
+    drift (the saturation :math:`s = 1` with little noise, :math:`v = 0`), a change of
+    :math:`10^{-15}` in :math:`a_0` moves :math:`a_n` by :math:`10^{-3}` and :math:`v_n`
+    by tens of percent (``eps=0.5``): digits below this spread are rounding noise, which
+    differ between implementations of the same recursion.
+    """
+    n_steps = model["steps"]
+    key = tuple(model.params.items())
+    finals = _SPREADS.get(key)
+    if finals is None:
+        a0, v0 = model["alignment0"], model["variance0"]
+        args = model._args()
+        finals = []
+        for sign in (1.0, -1.0):
+            x = (
+                model["capability0"],
+                a0 + sign * PERTURBATION * (abs(a0) + 1.0),
+                model["bias0"],
+                v0 - sign * PERTURBATION * (abs(v0) + 1.0),
+            )
+            for _ in range(n_steps):  # only the final state is kept
+                if not all(math.isfinite(xi) for xi in x):
+                    break
+                d = expected_step(x, *args)
+                x = (x[0] + d[0], x[1] + d[1], x[2] + d[2], x[3] + d[3])
+            finals.append(x)
+        if len(_SPREADS) >= _CACHE_SIZE:
+            _SPREADS.clear()
+        _SPREADS[key] = finals
+    base = float(mean_field_trajectory(model)[n_steps, index])
+    spread = 0.0
+    for x in finals:
+        diff = abs(x[index] - base)
+        spread = max(spread, diff) if not math.isnan(diff) else spread
+    return spread
+
+
+_SPREADS: dict = {}
+
+
+def round_to_spread(value: float, spread: float) -> float:
+    """``value`` rounded to the decimal place of ``10 * spread`` (its leading digits only)."""
+    if spread <= 0.0 or not math.isfinite(value):
+        return value
+    ndigits = -math.ceil(math.log10(10.0 * spread))
+    return float(round(value, ndigits)) + 0.0  # + 0.0: no "-0.0"
 
 
 def _real(low: float = -math.inf, high: float = math.inf, **kw) -> dict:
@@ -625,7 +696,60 @@ class ClymerGradient(Model):
             return expected_step(self.start, *self._args())[index]
         if var == "capability":
             return self["capability0"] + self["lr"] * self["steps"]
-        return float(mean_field_trajectory(self)[self["steps"], index])
+        value = float(mean_field_trajectory(self)[self["steps"], index])
+        # only the digits that survive a perturbation of the start at rounding level
+        return round_to_spread(value, mean_field_spread(self, index))
+
+    def warnings(self) -> list[str]:
+        """Lines for the mean-field values outside the range where their allowance holds.
+
+        The allowance (5 lr; 5 lr + sqrt(lr) for the variance) was measured for
+        lr <= 0.1, lr * steps <= 1000 and eps <= 0.5 (see the derivation); at lr = 1 the
+        mean field is off by orders of magnitude from the SGD runs. A further line says
+        where the recursion is so ill-conditioned that its rounding noise exceeds the
+        allowance.
+        """
+        out = []
+        lr, n_steps, eps_v = self["lr"], self["steps"], self["eps"]
+        reasons = []
+        if lr > ESTABLISHED_LR:
+            reasons.append(f"lr = {lr:g} > {ESTABLISHED_LR:g}")
+        if lr * n_steps > ESTABLISHED_TIME:
+            reasons.append(f"lr * steps = {lr * n_steps:g} > {ESTABLISHED_TIME:g}")
+        if self["noise"] and eps_v > ESTABLISHED_EPS:
+            reasons.append(f"eps = {eps_v:g} > {ESTABLISHED_EPS:g}")
+        if reasons:
+            out.append(
+                f"{self.name}: mean_alignment, mean_bias and mean_variance (mean field) are "
+                f"evaluated outside the range where their allowance (5 lr; 5 lr + sqrt(lr) "
+                f"for the variance) was established (lr <= {ESTABLISHED_LR:g}, lr * steps <= "
+                f"{ESTABLISHED_TIME:g}, eps <= {ESTABLISHED_EPS:g}): "
+                + ", ".join(reasons)
+                + "; the SGD expectation can differ from them by more"
+            )
+        final = mean_field_trajectory(self)[n_steps]
+        if not np.isfinite(final).all():
+            first = int(np.argmax(~np.isfinite(mean_field_trajectory(self)).all(axis=1)))
+            out.append(
+                f"{self.name}: the mean-field recursion leaves the double range at step "
+                f"{first} (it is unstable here); mean_alignment, mean_bias and mean_variance "
+                "are reported as +-inf with their sign at that step, which is not their sign "
+                "later"
+            )
+        noisy = []
+        for index, var in enumerate(STATE[1:], start=1):
+            name = f"mean_{var}"
+            spread = mean_field_spread(self, index)
+            if spread > mean_field_allowance(lr, name):
+                noisy.append(f"{name} (spread {spread:.2g})")
+        if noisy:
+            out.append(
+                f"{self.name}: the mean-field recursion is ill-conditioned here: a change of "
+                f"{PERTURBATION:g} relative in the start moves "
+                + ", ".join(noisy)
+                + " by more than its allowance"
+            )
+        return out
 
     # -- derivation -------------------------------------------------------
     def derivation(self) -> str:

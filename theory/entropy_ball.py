@@ -43,6 +43,7 @@ from typing import Any
 import mpmath
 import sympy as sp
 from driftkit.theory._base import Model, Parameter, ParameterError, Quantity, Reference
+from driftkit.theory._cache import disk_cache
 from driftkit.theory._registry import register
 
 __all__ = ["EntropyBall"]
@@ -118,7 +119,7 @@ def _solve(f: sp.Function, rhs: sp.Expr, fa: sp.Expr, fR: sp.Expr, display: dict
     return _Solved(ode, boundary, general, constants, result, display, origin)
 
 
-@functools.cache
+@disk_cache
 def _derive() -> _Derived:
     """Derive every formula (a few seconds, done once)."""
     # Ito's formula on |X|: write |X| = sqrt(x^2 + s) in one coordinate x, with s the

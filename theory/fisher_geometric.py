@@ -40,10 +40,12 @@ import functools
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import sympy as sp
 from driftkit.theory._base import Model, Parameter, Quantity, Reference
+from driftkit.theory._cache import disk_cache
 from driftkit.theory._registry import register
-from scipy import integrate, optimize, stats
+from scipy import integrate, optimize, special
 
 __all__ = ["FisherGeometric", "asymptotic_progress", "asymptotic_success"]
 
@@ -86,7 +88,7 @@ def _erfc_form(expr: sp.Expr) -> sp.Expr:
     return sp.expand(sp.simplify(expr).rewrite(sp.erfc))
 
 
-@functools.cache
+@disk_cache
 def _derive() -> _Derived:
     """Derive every formula (a few seconds, done once)."""
     # 1. MGF of (m + Z)^2, Z ~ N(0, 1), for t = (1 - a)/2 < 1/2.
@@ -163,46 +165,165 @@ def _optimum() -> tuple[float, float, float]:
     return star, float(phi(star)), float(succ(star))
 
 
+_SQRT2 = math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def _normal_mass(lo: float, hi: float) -> float:
+    """P(lo < N < hi) for a standard normal N, 0 <= lo <= hi, without cancellation."""
+    if lo <= 1.0:  # erf is accurate near 0: the difference keeps its digits
+        return 0.5 * float(special.erf(hi / _SQRT2) - special.erf(lo / _SQRT2))
+    return 0.5 * float(special.erfc(lo / _SQRT2) - special.erfc(hi / _SQRT2))
+
+
+# Gauss-Kronrod 15-point rule on [-1, 1] (QUADPACK qk15): Kronrod nodes, their weights, and
+# the weights of the embedded 7-point Gauss rule (nodes xgk[1::2] and 0).
+_XGK = np.array([
+    0.991455371120812639206854697526329, 0.949107912342758524526189684047851,
+    0.864864423359769072789712788640926, 0.741531185599394439863864773280788,
+    0.586087235467691130294144845693013, 0.405845151377397166906606412076961,
+    0.207784955007898467600689403773245, 0.0,
+])  # fmt: skip
+_WGK = np.array([
+    0.022935322010529224963732008058970, 0.063092092629978553290700663189204,
+    0.104790010322250183839876322541518, 0.140653259715525918745189590510238,
+    0.169004726639267902826583426598550, 0.190350578064785409913256402421014,
+    0.204432940075298892414161999234649, 0.209482141084727828012999174891714,
+])  # fmt: skip
+_WG = np.array([
+    0.129484966168869693270611432679082, 0.279705391489276667901467771423780,
+    0.381830050505118944950369775488975, 0.417959183673469387755102040816327,
+])  # fmt: skip
+_NODES = np.concatenate([-_XGK[:-1], _XGK[::-1]])  # 15 nodes, ascending
+_W15 = np.concatenate([_WGK[:-1], _WGK[::-1]])
+_W7 = np.zeros(15)
+_W7[[1, 3, 5, 7, 9, 11, 13]] = np.concatenate([_WG[:-1], _WG[::-1]])
+_T_MAX = 38.6  # exp(-t^2/2) is below the smallest subnormal double beyond it
+
+
+def _adaptive_gk(f, edges: np.ndarray, rtol: float = 1e-13, max_rounds: int = 60) -> float:
+    """Integral of a vectorised ``f`` over ``[edges[0], edges[-1]]`` by adaptive GK15.
+
+    All panels are evaluated in one vectorised call per round; while the summed error
+    estimates ``|K15 - G7|`` exceed ``rtol`` times the total, the panels whose estimate
+    exceeds their share are halved.
+    """
+    a, b = edges[:-1], edges[1:]
+    keep_k = np.empty(0)
+    keep_e = np.empty(0)
+    for _ in range(max_rounds):
+        half = 0.5 * (b - a)
+        x = (0.5 * (a + b))[:, None] + half[:, None] * _NODES[None, :]
+        fx = f(x)
+        k15 = half * (fx @ _W15)
+        err = np.abs(k15 - half * (fx @ _W7))
+        total = keep_k.sum() + k15.sum()
+        budget = rtol * abs(total)
+        if keep_e.sum() + err.sum() <= budget or a.size > 20000:
+            return float(total)
+        share = budget / (a.size + keep_k.size)
+        split = err > share
+        keep_k = np.concatenate([keep_k, k15[~split]])
+        keep_e = np.concatenate([keep_e, err[~split]])
+        mid = 0.5 * (a[split] + b[split])
+        a, b = np.concatenate([a[split], mid]), np.concatenate([mid, b[split]])
+    return float(keep_k.sum() + k15.sum())  # pragma: no cover  (not reached in practice)
+
+
+def _inner_edges(k: float, delta: float, top: float) -> np.ndarray:
+    """Initial panels on ``s in (0, top)`` for ``int phi(e + s) G(s (2 delta - s)) ds``.
+
+    ``G(y) = P(chi^2_{2k} <= y)`` rises where ``y/2 = k + j sqrt(k)``: those ``s`` (the
+    two roots of ``s (2 delta - s) = y``, written without cancellation); the apex
+    ``s = delta``; a geometric grid of ratio 2 from far below the scale ``1/(2 delta)``
+    where ``y`` reaches 1 (the power-law start ``G ~ y^k``, at both ends ``s = 0`` and
+    ``s = 2 delta`` when that is in range), and unit steps beyond ``s = 1`` (the normal
+    factor).
+    """
+    points = [0.0, top, delta]
+    sk = math.sqrt(k)
+    for jj in range(-8, 9):
+        y = 2.0 * (k + jj * sk)
+        if 0.0 < y < delta * delta:
+            root = math.sqrt((delta - y / delta) * delta)  # sqrt(delta^2 - y)
+            points += [y / (delta + root), delta + root]
+    s_pt = 1e-7 * min(1.0, 0.5 / delta)
+    while s_pt < min(top, 1.0):
+        points += [s_pt, 2.0 * delta - s_pt]  # and mirrored: y -> 0 again at s = 2 delta
+        s_pt *= 2.0
+    points += [float(v) for v in np.arange(1.0, min(top, _T_MAX + 1.0))]
+    return np.array(sorted({p for p in points if 0.0 <= p <= top}))
+
+
+def _radial_cdf(d_v: int, rho: float, e: float) -> float:
+    r"""P(|x + sigma Z| < sigma (rho - e)), rho = z/sigma, 0 <= e < rho.
+
+    With :math:`t = -Z_1` (the radial coordinate toward the optimum) and
+    :math:`C = |Z_\perp|^2 \sim \chi^2_{d-1}`, :math:`|x + \sigma Z|^2/\sigma^2 =
+    (\rho - t)^2 + C`, so the event is :math:`C < (t - e)(2\rho - t - e)` and
+
+    .. math:: P = \int_e^{2\rho - e} \varphi(t)\,
+              P\bigl(\chi^2_{d-1} \le (t - e)(2\rho - t - e)\bigr)\,dt,
+
+    an integral of positive terms whose argument is a product (no ``rho^2 - ...``
+    cancellation at huge ``rho``), cut at ``t = 38.6`` where ``phi`` underflows;
+    ``d = 1`` is the normal mass of ``(e, 2 rho - e)``.
+    """
+    delta = rho - e
+    if not delta > 0.0:
+        return 0.0
+    if d_v == 1:
+        return _normal_mass(e, e + 2.0 * delta)
+    top = min(2.0 * delta, _T_MAX - e)
+    if not top > 0.0:
+        return 0.0  # below phi(38.6): under the smallest double
+    k = 0.5 * (d_v - 1)
+
+    def integrand(sv: np.ndarray) -> np.ndarray:
+        tv = e + sv
+        return _INV_SQRT_2PI * np.exp(-0.5 * tv * tv) * special.gammainc(
+            k, 0.5 * sv * (2.0 * delta - sv)
+        )
+
+    return _adaptive_gk(integrand, _inner_edges(k, delta, top))
+
+
 def beneficial_probability(d_v: int, z_v: float, sigma_v: float) -> float:
-    """P(chi'^2_d(lambda) < lambda), lambda = z^2/sigma^2 (scipy's ncx2, Boost)."""
-    lam_v = (z_v / sigma_v) ** 2
-    return float(stats.ncx2.cdf(lam_v, d_v, lam_v))
+    r"""P(chi'^2_d(lambda) < lambda), lambda = z^2/sigma^2, by the radial integral.
+
+    :math:`P_{\mathrm{ben}} = \int_0^{2\rho}\varphi(t)\,P(\chi^2_{d-1} \le t(2\rho - t))\,dt`,
+    :math:`\rho = z/\sigma` (:func:`_radial_cdf` at ``e = 0``): accurate at any
+    noncentrality, where :func:`scipy.stats.ncx2.cdf` returns NaN beyond about 1e11.
+    """
+    # P_ben <= 1/2: the ball |y| < z lies in the half-space facing the optimum, which the
+    # mutation enters with probability 1/2; the clip only removes quadrature rounding
+    return min(_radial_cdf(int(d_v), z_v / sigma_v, 0.0), 0.5)
 
 
 def expected_progress(d_v: int, z_v: float, sigma_v: float) -> float:
-    r"""E[(z - R)^+] = z \int_0^1 P(W < \lambda v^2) dv by adaptive quadrature.
+    r"""E[(z - R)^+] = sigma \int_0^\rho P(R < sigma(\rho - e))\,de by nested quadrature.
 
-    The integrand rises from 0 to P_ben over a layer of width about
-    sqrt(lambda + d)/lambda below v = 1 when sigma is small: quantiles of W (as
-    fractions of P_ben) are passed as break points so that quad resolves the layer.
+    The layer-cake formula in the gap ``e`` (in units of sigma) below the current
+    distance; the CDF is the radial integral of :func:`_radial_cdf`. ``P(R < sigma(rho -
+    e)) <= P(N > e)``, so the integrand lives on ``e`` of order one (shifted by about
+    ``(d - 1)/(2 rho)``): break points on a grid there.
     """
-    lam_v = (z_v / sigma_v) ** 2
-    dist = stats.ncx2(d_v, lam_v)
-    p_ben = float(dist.cdf(lam_v))
-    if p_ben == 0.0:  # below the smallest double: so is the progress (at most z P_ben)
-        return 0.0
-    # break points at the quantiles p_ben * (1e-12, 1e-6, 1e-3, 0.1, 0.5) of W, all < lambda
-    points = []
-    for frac in (1e-12, 1e-6, 1e-3, 0.1, 0.5):
-        q = float(dist.ppf(frac * p_ben))
-        if 0.0 < q < lam_v:
-            points.append(math.sqrt(q / lam_v))
-    points = sorted(set(points))
-    lower = 0.0
-    if points and dist.cdf(points[0] ** 2 * lam_v) <= 1.01e-12 * p_ben:
-        # below it the integrand is < 1e-12 P_ben: the dropped part is < 1e-12 P_ben, while
-        # the integral exceeds (1 - v_half) P_ben / 2 (v_half: the median break point)
-        lower = points.pop(0)
-    val, _err = integrate.quad(
-        lambda v: dist.cdf(lam_v * v * v),
-        lower,
-        1.0,
+    rho = z_v / sigma_v
+    d_i = int(d_v)
+    shift = 0.5 * (d_i - 1) / rho if rho > 0 else 0.0
+    points = [shift + c for c in (-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)]
+    points += [rho * f for f in (0.5, 0.9, 0.99)]
+    points = sorted({p for p in points if 0.0 < p < rho})
+    val, _ = integrate.quad(
+        lambda e: _radial_cdf(d_i, rho, e),
+        0.0,
+        rho,
         points=points or None,
         epsabs=0.0,
-        epsrel=1e-12,
-        limit=400,
+        epsrel=1e-11,
+        limit=200,
     )
-    return z_v * float(val)
+    return sigma_v * float(val)
 
 
 @register

@@ -28,6 +28,7 @@ import mpmath
 import sympy as sp
 from driftkit.theory import bounds
 from driftkit.theory._base import Model, Parameter, ParameterError, Quantity, Reference
+from driftkit.theory._cache import disk_cache
 from driftkit.theory._registry import register
 from sympy.stats import E, FiniteRV, variance
 
@@ -103,7 +104,7 @@ class _Derived:
     roots: dict
 
 
-@functools.cache
+@disk_cache
 def _derive() -> _Derived:
     """Derive every formula of the model (about half a second, done once)."""
     step = FiniteRV("xi", {1: p, -1: q, 0: 1 - p - q})
@@ -134,7 +135,7 @@ def _solved(name: str) -> _Solved:
     return getattr(_derive(), _SOLVED[name])
 
 
-@functools.cache
+@disk_cache
 def _in_ratio(name: str) -> sp.Expr:
     """The p != q result written with r = q/p (for display)."""
     in_r = sp.expand_power_base(_solved(name).result.subs(q, r * p), force=True)
@@ -167,7 +168,7 @@ class _DerivedBounds:
     expressions: dict  # name -> (general Piecewise, {branch: expression})
 
 
-@functools.cache
+@disk_cache
 def _derive_bounds() -> _DerivedBounds:
     """Derive the bounds from the step law (about two seconds, done once, on first use)."""
     d_ = _derive()

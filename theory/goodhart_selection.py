@@ -38,12 +38,12 @@ S. Garrabrant, Categorizing variants of Goodhart's law (2018).
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 
 import sympy as sp
 from driftkit.theory._base import Model, Parameter, Quantity, Reference
+from driftkit.theory._cache import disk_cache
 from driftkit.theory._registry import register
 from scipy import integrate, special
 
@@ -118,7 +118,7 @@ class _Derived:
     selected_mean: sp.Expr
 
 
-@functools.cache
+@disk_cache
 def _derive() -> _Derived:
     """Derive every formula (a few seconds, done once)."""
     cond_pdf = sp.exp(-((v - rho * a) ** 2) / (2 * s**2)) / sp.sqrt(2 * sp.pi * s**2)

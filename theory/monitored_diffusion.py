@@ -52,6 +52,7 @@ from driftkit.theory._base import (
     Reference,
     time_step_parameter,
 )
+from driftkit.theory._cache import disk_cache
 from driftkit.theory._registry import register
 
 __all__ = ["MonitoredDiffusion"]
@@ -123,7 +124,7 @@ class _Derived:
     roots: list
 
 
-@functools.cache
+@disk_cache
 def _derive() -> _Derived:
     """Derive every formula (a few seconds, done once)."""
     u, w, v, T = (sp.Function(c) for c in ("u", "w", "v", "T"))

@@ -53,6 +53,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 from driftkit.theory._base import Model, Parameter, ParameterError, Quantity, Reference
+from driftkit.theory._cache import disk_cache
 from driftkit.theory._registry import register
 
 __all__ = [
@@ -131,7 +132,7 @@ _T_PLUS = (r * i / (r * i + N - i)) * ((N - i) / N)
 _T_MINUS = ((N - i) / (r * i + N - i)) * (i / N)
 
 
-@functools.cache
+@disk_cache
 def _derive() -> _Derived:
     """Derive the exact and diffusion formulas (about two seconds, done once)."""
     phi = sp.Function("phi")
@@ -240,7 +241,7 @@ def _cancel_powers(expr: sp.Expr) -> sp.Expr:
     return sp.cancel(sp.together(expr.subs({r**k: rk, r**l: rl, r**N: rn})))
 
 
-@functools.cache
+@disk_cache
 def _checks() -> _Checks:
     """Verify the identities used by the derivation (a few seconds; derivation() only)."""
     d = _derive()

@@ -45,7 +45,6 @@ H. M. Taylor, *A Second Course in Stochastic Processes* (1981), 15.3 (scale func
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +59,7 @@ from driftkit.theory._base import (
     Reference,
     time_step_parameter,
 )
+from driftkit.theory._cache import disk_cache
 from driftkit.theory._registry import register
 from scipy import integrate, special
 
@@ -103,7 +103,7 @@ class _Derived:
     kramers_limit: sp.Expr  # lim exact-leading / kramers as u -> oo (= 1)
 
 
-@functools.cache
+@disk_cache
 def _derive() -> _Derived:
     """Derive every formula of the model (about a second, done once)."""
     U = theta * xi**2 / sigma**2
@@ -194,7 +194,7 @@ class _Escape:
     escape: sp.Expr  # in model symbols
 
 
-@functools.cache
+@disk_cache
 def _derive_escape() -> _Escape:
     """Derive P(reach hi before returning to m) from the generator (about a second)."""
     f = sp.Function("f")

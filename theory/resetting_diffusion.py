@@ -31,9 +31,11 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import sympy as sp
 from driftkit.theory._base import (
     Model,
@@ -43,10 +45,11 @@ from driftkit.theory._base import (
     Reference,
     time_step_parameter,
 )
+from driftkit.theory._cache import disk_cache
 from driftkit.theory._registry import register
 from scipy.integrate import quad
 from scipy.optimize import brentq, minimize_scalar
-from scipy.special import log_ndtr, ndtr
+from scipy.special import erf, erfc, erfcx, log_ndtr, ndtr
 
 __all__ = ["ResettingDiffusion", "optimal_w", "stationarity"]
 
@@ -68,6 +71,9 @@ w = sp.Symbol("w", positive=True)
 w_star = sp.Symbol("w_*", positive=True)
 _WHERE = r"\qquad L = \mathrm{hi} - x_0"
 _RTOL = 4 * 2.220446049250313e-16  # brentq's smallest relative tolerance (4 eps)
+_SQRT2 = math.sqrt(2.0)
+_LN2 = math.log(2.0)
+_LOG_MAX = math.log(sys.float_info.max)  # about 709.78
 
 
 @dataclass(frozen=True)
@@ -92,7 +98,7 @@ class _Derived:
     clock_mean: sp.Expr  # T_P = int_0^P Q_0 / (1 - Q_0(P))
 
 
-@functools.cache
+@disk_cache
 def _derive() -> _Derived:
     """Derive every formula of the model (a few seconds, done once)."""
     f = sp.Function("f")
@@ -218,29 +224,97 @@ def optimal_w(mv: float) -> float:
     return float(brentq(lambda wv: phi(wv, mv), lower, b, xtol=1e-15, rtol=_RTOL, maxiter=500))
 
 
+def _log_image(a: float, b: float, two_m: float) -> float:
+    """log of e^{2m} Phi(b), the image term (b^2 - a^2 = 4m), without overflow or cancellation.
+
+    For b < 0 it is written ``-a^2/2 + log(erfcx(-b/sqrt 2)/2)``: the huge ``2m`` and the
+    huge ``log Phi(b)`` never meet, so the result keeps its relative precision.
+    """
+    if b < 0.0:
+        return -0.5 * a * a + math.log(0.5 * float(erfcx(-b / _SQRT2)))
+    return two_m + float(log_ndtr(b))
+
+
+def _arguments(tv: float, muv: float, sigmav: float, Lv: float) -> tuple[float, float, float]:
+    """(a, b, 2m): a, b = (+-mu t - L)/(sigma sqrt t), m = mu L/sigma^2 (Péclet number)."""
+    st_ = sigmav * math.sqrt(tv)
+    a = muv * math.sqrt(tv) / sigmav - Lv / st_
+    b = -muv * math.sqrt(tv) / sigmav - Lv / st_
+    return a, b, 2.0 * muv * Lv / sigmav**2
+
+
+def log_passage_cdf(tv: float, muv: float, sigmav: float, Lv: float) -> float:
+    r"""log P(tau <= t) of the free diffusion, tau its first passage over L > 0.
+
+    :math:`P(\tau \le t) = \Phi(a) + e^{2\mu L/\sigma^2}\Phi(b)` (method of images), a sum
+    of two positive terms, summed in log space: no cancellation, no underflow.
+    """
+    if tv <= 0.0:
+        return -math.inf
+    a, b, two_m = _arguments(tv, muv, sigmav, Lv)
+    return float(np.logaddexp(float(log_ndtr(a)), _log_image(a, b, two_m)))
+
+
 def free_survival(tv: float, muv: float, sigmav: float, Lv: float) -> float:
     r"""Q_0(t) = P(tau > t) of the free diffusion, tau its first passage over L.
 
     :math:`1 - \Phi(a) - e^{2\mu L/\sigma^2}\Phi(b)`, :math:`a, b = (\pm\mu t - L)/
-    (\sigma\sqrt t)`; the second term is evaluated as ``exp(2 mu L/sigma^2 + log Phi(b))``
-    so it cannot overflow.
+    (\sigma\sqrt t)`, evaluated without cancellation: as ``-expm1(log P(tau <= t))``
+    while the passage probability is below 1/2; beyond, for ``|mu L/sigma^2| <= 1`` as
+    ``[Phi(c) - Phi(b)] - expm1(2m) Phi(b)`` (``c = -a``; the bracket from ``erf``
+    differences), and for larger drift as ``e^{-a^2/2}[erfcx(a/sqrt 2) - erfcx(-b/sqrt 2)]/2``.
     """
     if tv <= 0.0:
         return 1.0
-    st_ = sigmav * math.sqrt(tv)
-    a = (muv * tv - Lv) / st_
-    b = (-muv * tv - Lv) / st_
-    image = math.exp(2.0 * muv * Lv / sigmav**2 + float(log_ndtr(b)))
-    return float(ndtr(-a)) - image
+    a, b, two_m = _arguments(tv, muv, sigmav, Lv)
+    log_f = float(np.logaddexp(float(log_ndtr(a)), _log_image(a, b, two_m)))
+    if log_f < -_LN2:
+        return -math.expm1(log_f)
+    c = -a
+    if abs(two_m) <= 2.0:
+        if b >= 0.0:  # b < c, both >= 0: mass between two upper tails
+            mass = 0.5 * float(erfc(b / _SQRT2) - erfc(c / _SQRT2))
+        elif c <= 0.0:
+            mass = 0.5 * float(erfc(-c / _SQRT2) - erfc(-b / _SQRT2))
+        else:  # b < 0 < c: a sum of two positive terms
+            mass = 0.5 * float(erf(c / _SQRT2) + erf(-b / _SQRT2))
+        q = mass - math.expm1(two_m) * float(ndtr(b))
+    elif a >= 0.0:
+        q = 0.5 * math.exp(-0.5 * a * a) * float(erfcx(a / _SQRT2) - erfcx(-b / _SQRT2))
+    else:
+        q = float(ndtr(c)) - math.exp(_log_image(a, b, two_m))
+    return max(q, 0.0)
+
+
+def _clock_points(muv: float, sigmav: float, period: float, Lv: float) -> list[float]:
+    """Break points for the integral of Q_0 over (0, P): decades of the diffusive time
+    L^2/sigma^2 (the onset of the passage, and the t^{-1/2} tail without drift) and, for a
+    large Péclet number m, the drift time L/mu +- j (L/mu)/sqrt(m) where Q_0 drops."""
+    scale = Lv * Lv / (sigmav * sigmav)  # diffusive time of the distance L
+    points = []
+    if scale > 0.0 and math.isfinite(scale):
+        start = max(math.floor(math.log10(scale)) - 3, -320)
+        stop = math.ceil(math.log10(period)) if period < math.inf else 310
+        points += [10.0**k for k in range(start, min(stop, 310) + 1)]
+    m = muv * Lv / sigmav**2
+    if m > 1.0:
+        drift = Lv / muv
+        points += [drift * (1.0 + j / math.sqrt(m)) for j in range(-8, 9)]
+        points += [drift * f for f in (0.5, 2.0, 4.0)]
+    return sorted({p for p in points if 0.0 < p < period})
 
 
 def clock_mean(muv: float, sigmav: float, period: float, Lv: float) -> float:
-    """T_P = E[min(tau, P)] / P(tau <= P) for clock-driven resetting with period ``P``."""
-    passed = 1.0 - free_survival(period, muv, sigmav, Lv)
-    if not passed > 0.0:
-        return math.inf  # passage within a period underflows: T beyond the float range
-    scale = Lv * Lv / (sigmav * sigmav)  # diffusive time of the distance L
-    points = [p for p in (0.1 * scale, scale, 10 * scale) if p < period]
+    """T_P = E[min(tau, P)] / P(tau <= P) for clock-driven resetting with period ``P``.
+
+    The ratio is formed in log space from :func:`log_passage_cdf` (the passage
+    probability within one period, never ``1 - Q_0(P)``), so ``T_P`` is finite whenever
+    its value is below the largest double; ``inf`` beyond.
+    """
+    log_passed = log_passage_cdf(period, muv, sigmav, Lv)
+    if log_passed == -math.inf:
+        return math.inf  # no passage within a period, even in log space: T is astronomical
+    points = _clock_points(muv, sigmav, period, Lv)
     integral, _ = quad(
         free_survival,
         0.0,
@@ -249,9 +323,12 @@ def clock_mean(muv: float, sigmav: float, period: float, Lv: float) -> float:
         points=points or None,
         epsabs=0.0,
         epsrel=1e-13,
-        limit=200,
+        limit=max(200, 4 * len(points) + 50),
     )
-    return integral / passed
+    if not integral > 0.0:  # pragma: no cover  (Q_0 > 0 near t = 0, so the integral is too)
+        return math.inf
+    log_t = math.log(integral) - log_passed
+    return math.exp(log_t) if log_t < _LOG_MAX else math.inf
 
 
 def _lambda(muv: float, sigmav: float, rv: float) -> float:
@@ -413,10 +490,13 @@ class ResettingDiffusion(Model):
         if name == "mean_first_passage_time":
             if rv == 0.0:
                 return Lv / muv if muv > 0 else math.inf
-            try:
-                return math.expm1(_lambda(muv, sigmav, rv) * Lv) / rv
-            except OverflowError:  # e^{lambda L} beyond the float range: T is astronomically long
-                return math.inf
+            lam_l = _lambda(muv, sigmav, rv) * Lv
+            if lam_l < _LOG_MAX:
+                return math.expm1(lam_l) / rv
+            # e^{lambda L} is beyond the float range, T = e^{lambda L}(1 - e^{-lambda L})/r
+            # may not be: form it in log space (inf only when T itself overflows)
+            log_t = lam_l + math.log1p(-math.exp(-lam_l)) - math.log(rv)
+            return math.exp(log_t) if log_t < _LOG_MAX else math.inf
         mv = self._peclet()
         wv = optimal_w(mv)
         if math.isnan(wv):

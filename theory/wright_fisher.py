@@ -79,6 +79,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 from driftkit.theory._base import Model, Parameter, ParameterError, Quantity, Reference
+from driftkit.theory._cache import disk_cache
 from driftkit.theory._registry import register
 from scipy import linalg, special, stats
 
@@ -159,7 +160,7 @@ class _Derived:
     balance: sp.Expr  # Piecewise over the cases
 
 
-@functools.cache
+@disk_cache
 def _derive() -> _Derived:
     """Derive every formula (about half a second, done once per process)."""
     f = sp.Function("u")
@@ -262,7 +263,7 @@ class _Branching:
     relative_error: sp.Expr  # leading term of (Kimura - pi)/pi
 
 
-@functools.cache
+@disk_cache
 def branching_survival() -> _Branching:
     r"""The known error of Kimura's formula for a single new mutant, derived.
 

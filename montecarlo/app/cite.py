@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from driftkit.theory import Model, Reference, __version__, get_model, model_names
+from driftkit.montecarlo.app.catalog import model_info, model_references
+from driftkit.theory import Model, Reference, __version__, model_names
 
 __all__ = ["DRIFTKIT_REFERENCE", "bibtex", "citation_text", "references_for"]
 
@@ -36,13 +37,19 @@ ALIGNMENT_DRIFT_REFERENCE = Reference(
 
 
 def references_for(models: Iterable[Model | type[Model] | str]) -> list[Reference]:
-    """driftkit, the motivating post, then each model's sources, each key once, in order."""
+    """driftkit, the motivating post, then each model's sources, each key once, in order.
+
+    A model given by name is looked up in the catalog (no model module is imported).
+    """
     seen: dict[str, Reference] = {}
     for ref in (DRIFTKIT_REFERENCE, ALIGNMENT_DRIFT_REFERENCE):
         seen[ref.key] = ref
     for m in models:
-        cls = get_model(m) if isinstance(m, str) else (m if isinstance(m, type) else type(m))
-        for ref in cls.references:
+        if isinstance(m, str):
+            refs = model_references(m)
+        else:
+            refs = (m if isinstance(m, type) else type(m)).references
+        for ref in refs:
             seen.setdefault(ref.key, ref)
     return list(seen.values())
 
@@ -64,9 +71,9 @@ def citation_text(names: list[str] | None = None) -> str:
         DRIFTKIT_REFERENCE.bibtex,
     ]
     for name in names or model_names():
-        cls = get_model(name)
-        lines += ["", f"{name} ({cls.title}):"]
-        lines += [f"  - {r.text}" for r in cls.references] or ["  (no external source)"]
+        info = model_info(name)
+        lines += ["", f"{name} ({info['title']}):"]
+        lines += [f"  - {r.text}" for r in model_references(name)] or ["  (no external source)"]
     if names:
         lines += ["", "BibTeX:", "", bibtex(references_for(names)).rstrip()]
     return "\n".join(lines)

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
+import signal
 import sys
+import tempfile
+import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from driftkit.montecarlo.app.jsonout import json_safe
@@ -41,10 +47,17 @@ EXAMPLES = """examples:
   driftkit simulate gamblers-ruin --paths 1000000 --seed 1
   driftkit validate all --out report
   driftkit cite gamblers-ruin --bibtex > refs.bib
-  driftkit sweep gamblers-ruin --grid p=0.3:0.5:5 --grid hi=10:30:3 --out sweep.csv
+  driftkit sweep gamblers-ruin --set q=0.5 --grid p=0.3:0.5:5 --grid hi=10:30:3 --out sweep.csv
 
 exit codes: 0 success (validate: all quantities agree), 1 validate found a
-disagreement, 2 bad input (one line naming the parameter and its allowed range).
+disagreement, 2 bad input (one line naming the parameter and its allowed range),
+130 interrupted (Ctrl-C: every thread stops within about a second, no output file is
+left half-written; a sweep keeps its finished points and resumes), 141 stdout closed
+early (e.g. piped into `head`).
+
+long runs: half a second into simulate, validate or sweep the total time is projected
+(paths / paths per second measured so far, on all threads); above an hour the run
+stops with exit 2 and says how many --paths fit, unless --yes confirms it.
 """
 
 
@@ -205,6 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
             default=None,
             help="progress bar on stderr (default: on a terminal, not with --json)",
         )
+        p.add_argument(
+            "--yes",
+            action="store_true",
+            help="run even when the projected run time is above an hour (without it such a "
+            "run stops after half a second: exit 2, saying how many --paths fit)",
+        )
 
     p = sub.add_parser("models", help="list the models, their parameters and defaults")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -231,7 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="Monte Carlo estimates with confidence intervals",
         description="Simulate the model and print each estimate with its confidence interval. "
         "Rare events (a probability of 1e-9 needs about 1e11 naive paths for 10% relative "
-        "error) have their own methods; see --method.",
+        "error) have their own methods; see --method. A coarse time step (dt) whose bias may "
+        "exceed an interval is reported as a warning (stderr, and 'warnings' in --json).",
         epilog=METHODS_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -251,15 +271,27 @@ def build_parser() -> argparse.ArgumentParser:
         "validate",
         help="simulate and compare with theory (exit 1 on disagreement)",
         description="Simulate the model and compare every quantity with its closed form at "
-        "the family-wise level (Bonferroni over quantities). Exit 0 if all agree, 1 if not.",
+        "the family-wise level (Bonferroni over quantities). Exit 0 if all agree, 1 if not. "
+        "`validate all` prints one line per model to stderr as it goes (also when piped; "
+        "stdout, and --json, are unaffected). A coarse time step (dt) whose bias may exceed "
+        "an interval is reported as a warning (stderr, and 'warnings' in --json).",
     )
     common(p, all_ok=True)
     simulation(p, 0.999)
     p.add_argument(
+        "--method",
+        choices=METHODS,
+        default="naive",
+        help="estimation method (default naive); a rare-event method (importance, splitting: "
+        "see `driftkit simulate --help`) validates its one probability, with its relative "
+        "error and ESS",
+    )
+    p.add_argument(
         "--out",
         metavar="DIR",
         default=None,
-        help="write a report (index.md, results.json, plots) into DIR",
+        help="write a report (index.md, results.json, plots) into DIR (a new or existing "
+        "directory, checked before any simulation; the report appears only when complete)",
     )
 
     p = sub.add_parser(
@@ -283,7 +315,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="a swept parameter: NUM evenly spaced values from START to STOP, or NAME=V1,V2,... "
         "(repeatable; the points are all combinations)",
     )
-    p.add_argument("--out", metavar="FILE", required=True, help="the table (.csv or .parquet)")
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        required=True,
+        help="the table (.csv or .parquet); an existing file is refused unless it is this "
+        "sweep's own table (OUT.parts/ beside it)",
+    )
     p.add_argument(
         "--mode",
         choices=("validate", "simulate"),
@@ -295,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="local",
         metavar="serial|local|ADDRESS",
         help="serial (this process), local (a Dask LocalCluster, the default) or the address "
-        "of a Dask scheduler",
+        "of a Dask scheduler (tcp://HOST:PORT; given up after 5 s without an answer)",
     )
     p.add_argument(
         "--workers",
@@ -328,30 +366,32 @@ def _run_settings(args: argparse.Namespace) -> dict[str, Any]:
         "interval": args.interval,
         "threads": args.threads,
         "progress": _progress(args),
+        "time_limit": _time_limit(args),
     }
 
 
+#: a run projected to take longer than this asks for --yes (seconds)
+LONG_RUN_S = 3600.0
+
+
+def _time_limit(args: argparse.Namespace) -> float | None:
+    return None if getattr(args, "yes", False) else LONG_RUN_S
+
+
+def _warn(lines: list[str]) -> None:
+    for line in lines:
+        print(f"driftkit: warning: {line}", file=sys.stderr)
+
+
 def _cmd_models(args: argparse.Namespace) -> int:
-    from driftkit.montecarlo.engine.core import get_simulator
+    # the built-in models come from the generated catalog (no sympy, numba or scipy)
+    from driftkit.montecarlo.app.catalog import model_info
 
     data = {}
     for name in model_names():
-        cls = get_model(name)
+        info = model_info(name)
         data[name] = {
-            "title": cls.title,
-            "summary": cls.summary,
-            "params": {
-                p.name: {
-                    "default": p.default,
-                    "range": p.range_text(),
-                    "description": p.description,
-                }
-                for p in cls.parameters
-            },
-            "quantities": {
-                q.name: {"kind": q.kind, "description": q.description} for q in cls.quantities
-            },
-            "default_paths": get_simulator(name).default_paths,
+            key: info[key] for key in ("title", "summary", "params", "quantities", "default_paths")
         }
     if args.json:
         _emit_json({"models": data})
@@ -362,15 +402,19 @@ def _cmd_models(args: argparse.Namespace) -> int:
         for pname, pd in d["params"].items():
             print(f"  --set {pname}={pd['default']:<8}  {pd['description']} ({pd['range']})")
         print("  quantities: " + ", ".join(d["quantities"]))
-        print(f"  default paths: {d['default_paths']:,}")
+        if d["default_paths"] is None:
+            print("  default paths: none (no simulator is registered: theory only)")
+        else:
+            print(f"  default paths: {d['default_paths']:,}")
     return 0
 
 
 def _cmd_cite(args: argparse.Namespace) -> int:
+    from driftkit.montecarlo.app.catalog import model_info
     from driftkit.montecarlo.app.cite import bibtex, citation_text, references_for
 
     for name in args.models:
-        get_model(name)  # unknown names fail here, naming the known ones
+        model_info(name)  # unknown names fail here, naming the known ones
     if args.bibtex:
         print(bibtex(references_for(args.models or model_names())), end="")
     else:
@@ -380,6 +424,8 @@ def _cmd_cite(args: argparse.Namespace) -> int:
 
 def _cmd_theory(args: argparse.Namespace) -> int:
     model = _build_model(args.model, _parse_sets(args.set))
+    for line in model.warnings():  # approximations outside their established range
+        print(f"driftkit: warning: {line}", file=sys.stderr)
     if args.json:
         from driftkit.montecarlo.engine.provenance import provenance
 
@@ -400,12 +446,8 @@ def _cmd_theory(args: argparse.Namespace) -> int:
 
 
 def latex_align(model: Model) -> str:
-    """The model's formulas (for its case) as a LaTeX ``align`` block."""
-    rows = []
-    for q in model.quantities:
-        lhs, rhs = model.latex(q.name).split(" = ", 1)
-        rows.append(f"  {lhs} &= {rhs}")
-    return "\\begin{align}\n" + " \\\\\n".join(rows) + "\n\\end{align}"
+    """The model's formulas (all cases) as a LaTeX ``align`` block: :meth:`Model.latex_block`."""
+    return model.latex_block()
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
@@ -414,6 +456,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     model = _build_model(args.model, _parse_sets(args.set))
     res = simulate(model, args.paths, args.seed, method=args.method, **_run_settings(args))
     _warn_censored(res)
+    _warn(res.warnings)
     if args.json:
         _emit_json(res.to_dict())
         return 0
@@ -451,18 +494,38 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         ]
     else:
         models = [_build_model(args.model, sets)]
+    if args.out:
+        _check_out_dir(Path(args.out))  # before any simulation
     settings = _run_settings(args)
     # Bonferroni across models too, so `validate all` keeps the family-wise level
     settings["level"] = bonferroni(args.level, len(models))
     results = []
     for k, m in enumerate(models, 1):
-        if settings["progress"] and len(models) > 1:
-            print(f"driftkit: [{k}/{len(models)}] validating {m.name}", file=sys.stderr)
-        results.append(validate(m, args.paths, args.seed, **settings))
+        if len(models) == 1:
+            results.append(validate(m, args.paths, args.seed, method=args.method, **settings))
+            continue
+        # heartbeat: one line per model on stderr, also when piped (not a terminal)
+        head = f"driftkit: [{k}/{len(models)}] validating {m.name} ..."
+        print(head, file=sys.stderr, flush=True, end="\n" if settings["progress"] else "")
+        start = time.perf_counter()
+        try:
+            v = validate(m, args.paths, args.seed, method=args.method, **settings)
+        except BaseException:
+            if not settings["progress"]:
+                print(" stopped", file=sys.stderr, flush=True)
+            raise
+        verdict = f"{'ok' if v.ok else 'DISAGREE'} ({time.perf_counter() - start:.1f} s)"
+        tail = f" {verdict}" if not settings["progress"] else f"{head} {verdict}"
+        print(tail, file=sys.stderr, flush=True)
+        results.append(v)
     for v in results:
         _warn_censored(v.simulation)
+        _warn(v.simulation.warnings)
     if args.out:
-        index = write_report(results, args.out, threads=args.threads, command=sys.argv)
+        index = _write_report_atomic(
+            lambda folder: write_report(results, folder, threads=args.threads, command=sys.argv),
+            Path(args.out),
+        )
         if not args.json:
             print(f"report written to {index}")
     if args.json:
@@ -494,6 +557,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         workers=args.workers,
         progress=_progress(args),
+        time_limit=_time_limit(args),
     )
     censored = sum({r["point"]: r["censored"] for r in res.rows}.values())
     summary = {
@@ -525,6 +589,48 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                 f"rows at {res.level:.3%} family-wise ({res.comparison_level:.6%} each)"
             )
     return 0 if res.ok else 1
+
+
+def _check_out_dir(out: Path) -> None:
+    """Refuse a report folder that is a file or cannot be created, before any work."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(
+            f"parameter 'out': {out} is an existing file; validate --out names a directory "
+            "for the report (choose another name)"
+        )
+    parent = out if out.is_dir() else out.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    try:  # a real probe: os.access says yes to root even where mkdir fails
+        os.rmdir(tempfile.mkdtemp(prefix=".driftkit-probe-", dir=parent))
+    except OSError as exc:
+        raise UsageError(
+            f"parameter 'out': cannot create the report folder {out} "
+            f"({exc.strerror or exc} in {parent})"
+        ) from None
+
+
+def _write_report_atomic(write, out: Path) -> Path:
+    """Run ``write(folder)`` into a fresh folder beside ``out``, then move the finished
+    report into ``out``: an interrupted or failed write leaves nothing half-written."""
+    out_parent = out.parent if str(out.parent) else Path(".")
+    out_parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out_parent))
+    try:
+        index = Path(write(tmp))
+        if not out.exists():
+            os.replace(tmp, out)
+        else:  # an existing report folder: replace its entries one by one
+            for entry in tmp.iterdir():
+                target = out / entry.name
+                if target.is_dir() and not target.is_symlink():
+                    shutil.rmtree(target)
+                os.replace(entry, target)
+            tmp.rmdir()
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out / index.relative_to(tmp)
 
 
 def _has_simulator(name: str) -> bool:
@@ -566,8 +672,35 @@ def _print_validation(v) -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the CLI on ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+def _first_interrupt(signum: int, frame: Any) -> None:
+    """SIGINT: the first raises KeyboardInterrupt (the run stops and exits 130); any
+    further one while it stops is ignored, so it cannot end in a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None, *, _keep_handler: bool = False) -> int:
+    """Run the CLI on ``argv`` (default ``sys.argv[1:]``); return the exit code.
+
+    While it runs, the first Ctrl-C (SIGINT) stops the command (exit 130) and any
+    further one is ignored; the previous handler is restored on return (the console
+    script keeps ignoring SIGINT while the interpreter exits).
+    """
+    previous = None
+    try:  # only the main thread may set handlers (in-process tests may run elsewhere)
+        previous = signal.signal(signal.SIGINT, _first_interrupt)
+    except ValueError:
+        pass
+    code = 2
+    try:
+        code = _main(argv)
+        return code
+    finally:
+        if previous is not None and not (_keep_handler and code == 130):
+            signal.signal(signal.SIGINT, previous)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -582,19 +715,34 @@ def main(argv: list[str] | None = None) -> int:
             "validate": _cmd_validate,
             "sweep": _cmd_sweep,
         }[args.command]
-        return handler(args)
+        code = handler(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
+    except BrokenPipeError:
+        # stdout closed early (`driftkit ... | head -1`): stop quietly; point stdout at
+        # devnull so the interpreter's final flush cannot fail again
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 141
     except (UsageError, ParameterError, ValueError, ImportError) as exc:
         message = " ".join(str(exc).split())
         print(f"driftkit: error: {message}", file=sys.stderr)
         return 2
+    except OSError as exc:  # an unreadable or unwritable file named on the command line
+        message = " ".join(str(exc).split())
+        print(f"driftkit: error: {message}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
-        print("driftkit: interrupted", file=sys.stderr)
+        print("driftkit: interrupted", file=sys.stderr, flush=True)
         return 130
 
 
 def run() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    sys.exit(main(_keep_handler=True))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,10 +6,11 @@ matplotlib is an optional dependency (``pip install "driftkit[plot]"``).
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from driftkit.montecarlo.engine.core import get_simulator, simulate
+from driftkit.montecarlo.engine.core import SimulationResult, get_simulator, simulate
 from driftkit.montecarlo.engine.rng import RNGLike, root_sequence
 from driftkit.theory import Model
 
@@ -17,6 +18,10 @@ __all__ = ["curve_values", "plot_curve"]
 
 #: spawn key of the plot streams, far from the chunk keys (< 64) of a run
 PLOT_STREAM = 2**32 - 1
+#: values of the curve parameter the theory line is drawn through: smooth at this count
+#: for these monotone or single-humped curves, and each costs one numeric evaluation of
+#: every plotted quantity (some are integrals or grid propagations of tens of ms)
+THEORY_POINTS = 60
 
 
 def _pyplot():
@@ -28,6 +33,45 @@ def _pyplot():
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ImportError('plots need matplotlib: pip install "driftkit[plot]"') from exc
     return plt
+
+
+def _level_text(level: float) -> str:
+    """``0.999`` -> ``99.9%``, ``0.99992857`` -> ``99.993%``: enough digits to tell it from 1."""
+    digits = 1
+    while digits < 6 and round(100 * level, digits) >= 100:
+        digits += 1
+    return f"{100 * level:.{digits}f}%"
+
+
+def _points(
+    ax: Any,
+    runs: Sequence[SimulationResult],
+    param: str,
+    name: str,
+    fmt: str,
+    color: str,
+    label: str,
+) -> None:
+    """Draw the estimates of ``name`` in ``runs`` at their value of ``param``, with their bars."""
+    runs = [r for r in runs if name in r.estimates]  # a run may not estimate every quantity
+    if not runs:
+        return
+    x = np.array([r.model[param] for r in runs], dtype=float)
+    est = np.array([r.estimates[name].estimate for r in runs])
+    low = np.array([r.estimates[name].ci_low for r in runs])
+    high = np.array([r.estimates[name].ci_high for r in runs])
+    ax.errorbar(
+        x,
+        est,
+        yerr=[np.maximum(est - low, 0), np.maximum(high - est, 0)],
+        fmt=fmt,
+        color=color,
+        ms=4,
+        capsize=3,
+        lw=1.2,
+        label=label,
+        zorder=3,
+    )
 
 
 def curve_values(model: Model, param: str, n: int) -> np.ndarray:
@@ -56,21 +100,29 @@ def plot_curve(
     quantities: tuple[str, ...] | None = None,
     param: str | None = None,
     *,
-    points: int = 9,
+    points: int | None = None,
     paths: int | None = None,
     rng: RNGLike = None,
     level: float = 0.999,
     max_steps: int = 1_000_000,
     threads: int | None = None,
+    simulations: Sequence[SimulationResult] = (),
+    theory_points: int = THEORY_POINTS,
 ) -> Any:
     """Theory curves of ``quantities`` against ``param``, with simulated points.
 
-    Each point is an independent simulation of ``paths`` paths (default: 20,000,
-    or the simulator's ``default_paths`` if fewer); its bar is the ``level``
-    interval of that point alone. Returns a matplotlib ``Figure``.
+    ``simulations`` are runs already made (e.g. by a validation): each is drawn at
+    its own value of ``param`` with the interval it was computed at, and nothing is
+    simulated again. ``points`` more points (default 9 without ``simulations``, 0
+    with) are each an independent simulation of ``paths`` paths (default: 20,000,
+    or the simulator's ``default_paths`` if fewer), with the ``level`` interval of
+    that point alone. The theory is drawn through ``theory_points`` values of
+    ``param``. Returns a matplotlib ``Figure``.
     """
     plt = _pyplot()
-    if paths is None:
+    if points is None:
+        points = 0 if simulations else 9
+    if paths is None and points:
         paths = min(20_000, get_simulator(model).default_paths)
     param = param or model.curve_parameter
     if param is None:
@@ -80,19 +132,29 @@ def plot_curve(
         or getattr(model, "plot_quantities", None)
         or tuple(q.name for q in model.quantities)
     )
-    dense = curve_values(model, param, 400)
-    sparse = curve_values(model, param, points)
-    root, seed = root_sequence(rng)
-    plot_root = np.random.SeedSequence(
-        entropy=root.entropy, spawn_key=(*root.spawn_key, PLOT_STREAM)
-    )
-    streams = plot_root.spawn(len(sparse))
-    sims = [
-        simulate(
-            model.replace(**{param: v}), paths, s, level=level, max_steps=max_steps, threads=threads
+    dense = curve_values(model, param, theory_points)
+    sparse = curve_values(model, param, points) if points else np.array([])
+    seed = None
+    sims: list[SimulationResult] = []
+    if len(sparse):
+        root, seed = root_sequence(rng)
+        plot_root = np.random.SeedSequence(
+            entropy=root.entropy, spawn_key=(*root.spawn_key, PLOT_STREAM)
         )
-        for v, s in zip(sparse.tolist(), streams, strict=True)
-    ]
+        streams = plot_root.spawn(len(sparse))
+        sims = [
+            simulate(
+                model.replace(**{param: v}),
+                paths,
+                s,
+                level=level,
+                max_steps=max_steps,
+                threads=threads,
+            )
+            for v, s in zip(sparse.tolist(), streams, strict=True)
+        ]
+    if seed is None and simulations:
+        seed = simulations[0].seed
     fig, axes = plt.subplots(
         1,
         len(quantities),
@@ -102,22 +164,41 @@ def plot_curve(
     )
     for ax, name in zip(axes[0], quantities, strict=True):
         theory = [model.replace(**{param: v}).value(name) for v in dense.tolist()]
-        style = "-" if len(dense) > 60 else "-o"
+        # markers where the parameter takes few (integer) values; a plain line otherwise
+        style = "-o" if model.parameter(param).integer and len(dense) <= 60 else "-"
         ax.plot(dense, theory, style, color="0.15", lw=1.4, ms=3, label="theory")
-        est = np.array([s.estimates[name].estimate for s in sims])
-        low = np.array([s.estimates[name].ci_low for s in sims])
-        high = np.array([s.estimates[name].ci_high for s in sims])
-        ax.errorbar(
-            sparse,
-            est,
-            yerr=[est - low, high - est],
-            fmt="o",
-            color="C3",
-            ms=4,
-            capsize=3,
-            lw=1.2,
-            label=f"simulation ({level:.1%} CI, {paths:,} paths)",
-        )
+        if sims:
+            _points(
+                ax, sims, param, name, "o", "C3", f"simulation ({level:.1%} CI, {paths:,} paths)"
+            )
+        for run in simulations:
+            _points(
+                ax,
+                [run],
+                param,
+                name,
+                "D",
+                "C0",
+                f"validation run ({_level_text(run.level)} CI, {run.paths:,} paths)",
+            )
+        # at 10^5 paths a validation bar is thinner than its marker: print the interval
+        runs = [run for run in simulations if name in run.estimates]
+        if runs:
+            ax.text(
+                0.98,
+                0.03,
+                "\n".join(
+                    f"{param}={run.model[param]:.4g}: {e.estimate:.5g} [{e.ci_low:.5g}, "
+                    f"{e.ci_high:.5g}]"
+                    for run in runs
+                    for e in [run.estimates[name]]
+                ),
+                transform=ax.transAxes,
+                ha="right",
+                va="bottom",
+                fontsize=7,
+                color="C0",
+            )
         q = model.quantity(name)
         ax.set_xlabel(f"${model.parameter(param).latex or param}$")
         if model.curve_log:

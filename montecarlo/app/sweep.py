@@ -26,16 +26,25 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import logging
 import math
 import os
+import re
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from driftkit.montecarlo.engine.core import DEFAULT_MAX_STEPS, get_simulator
+from driftkit.montecarlo.engine.core import (
+    DEFAULT_MAX_STEPS,
+    PROJECT_AFTER_S,
+    RunTooLongError,
+    _duration,
+    get_simulator,
+)
 from driftkit.montecarlo.engine.rng import RNGLike, root_sequence
 from driftkit.montecarlo.engine.stats import INTERVAL_METHODS, bonferroni
 from driftkit.theory import Model, get_model
@@ -44,6 +53,8 @@ from tqdm import tqdm
 __all__ = ["SweepResult", "grid_values", "parse_grid", "read_table", "sweep"]
 
 MODES = ("validate", "simulate")
+#: seconds to wait for a Dask scheduler at an address before giving up
+CONNECT_TIMEOUT_S = 5
 #: most grid points in one Dask task (points are batched to keep scheduling overhead small)
 MAX_BATCH = 25
 #: the columns of the table after the model's parameters, in order
@@ -148,6 +159,7 @@ def _run_point(task: dict[str, Any]) -> list[dict[str, Any]]:
         "level": task["comparison_level"],
         "interval": task["interval"],
         "threads": 1,
+        "time_limit": task.get("time_limit"),
     }
     rows = []
     if task["mode"] == "validate":
@@ -267,7 +279,23 @@ def _executor(scheduler: Any, workers: int | None):
         )
         client, own = Client(cluster), True
     else:
-        client, own = Client(scheduler), True
+        # a short connect timeout, and one line (not dask's retry log and traceback)
+        quiet = logging.getLogger("distributed")
+        old_level = quiet.level
+        quiet.setLevel(logging.CRITICAL)
+        try:
+            client, own = Client(scheduler, timeout=CONNECT_TIMEOUT_S), True
+        except (OSError, TimeoutError, ValueError) as exc:
+            why = " ".join(str(exc).split()) or type(exc).__name__
+            if len(why) > 160:
+                why = why[:157] + "..."
+            raise ValueError(
+                f"parameter 'scheduler': no Dask scheduler answered at {scheduler} within "
+                f"{CONNECT_TIMEOUT_S} s ({why}); start one (`dask scheduler`) or use "
+                "--scheduler local or serial"
+            ) from None
+        finally:
+            quiet.setLevel(old_level)
 
     def run_all(tasks):
         # Points go out in batches (about 8 per worker thread), so per-task scheduling
@@ -304,6 +332,7 @@ def sweep(
     scheduler: Any = "serial",
     workers: int | None = None,
     progress: bool = False,
+    time_limit: float | None = None,
 ) -> SweepResult:
     """Run ``mode`` (``"validate"`` or ``"simulate"``) at every point of ``grid``.
 
@@ -332,6 +361,18 @@ def sweep(
         single-threaded processes, default 2), a scheduler address, or a Dask ``Client``.
     progress
         A tqdm bar over points on stderr.
+    time_limit
+        Seconds the sweep may take (default: no limit). Once half a second of points has
+        finished, the time of the points left is projected from them; above the limit
+        the sweep stops with :class:`~driftkit.montecarlo.engine.core.RunTooLongError`
+        (the finished points are kept, so the same sweep resumes). Every point is also
+        run under the limit (see :func:`~driftkit.montecarlo.simulate`).
+
+    Bad input fails before any simulation: a grid point the model rejects is named
+    with the parameters the message involves that took the model's defaults; an
+    ``out`` that is a directory, or an existing file that is not this sweep's table (no
+    ``OUT.parts/`` beside it), is refused; so is a scheduler that is no address.
+    Ctrl-C stops the sweep; the points finished so far stay in ``OUT.parts/``.
     """
     model_cls = get_model(model) if isinstance(model, str) else model
     if mode not in MODES:
@@ -352,7 +393,8 @@ def sweep(
     combos = list(itertools.product(*(list(grid[n]) for n in names)))
     if not combos:
         raise ValueError("parameter 'grid': every swept parameter needs at least one value")
-    models = [model_cls(**base, **dict(zip(names, c, strict=True))) for c in combos]
+    _check_scheduler(scheduler)
+    models = [_grid_model(model_cls, base, dict(zip(names, c, strict=True))) for c in combos]
     sim = get_simulator(model_cls.name)
     paths = sim.default_paths if paths is None else paths
     if level is None:
@@ -360,6 +402,8 @@ def sweep(
 
     out_path = Path(out) if out is not None else None
     parts = out_path.with_name(out_path.name + ".parts") if out_path else None
+    if out_path is not None:
+        _check_out(out_path, parts)
     manifest_file = parts / "manifest.json" if parts else None
     old = (
         json.loads(manifest_file.read_text()) if manifest_file and manifest_file.exists() else None
@@ -394,9 +438,15 @@ def sweep(
                 f"parameter 'out': {parts} holds a different sweep (it differs in "
                 f"{', '.join(changed)}); remove that folder or choose another --out"
             )
-        parts.mkdir(parents=True, exist_ok=True)
-        if old is None:
-            _write_atomic(manifest_file, json.dumps(manifest, indent=1))
+        try:
+            parts.mkdir(parents=True, exist_ok=True)
+            if old is None:
+                _write_atomic(manifest_file, json.dumps(manifest, indent=1))
+        except OSError as exc:
+            raise ValueError(
+                f"parameter 'out': cannot write {parts} ({exc.strerror or exc}); choose "
+                "another --out"
+            ) from None
 
     done: dict[int, list[dict[str, Any]]] = {}
     if parts is not None:
@@ -420,6 +470,7 @@ def sweep(
             "max_steps": max_steps,
             "comparison_level": comparison_level,
             "interval": interval,
+            "time_limit": time_limit,
         }
 
     bar = tqdm(
@@ -434,7 +485,18 @@ def sweep(
     )
     ran = 0
     if todo:
-        run_all, close = _executor(scheduler, workers)
+        try:
+            run_all, close = _executor(scheduler, workers)
+        except BaseException:
+            if parts is not None and old is None and not done:  # leave no trace of it
+                manifest_file.unlink(missing_ok=True)
+                try:
+                    parts.rmdir()
+                except OSError:
+                    pass
+            raise
+        start = time.perf_counter()
+        projected = time_limit is None
         try:
             with bar:
                 for i, rows in run_all((i, task(i)) for i in todo):
@@ -444,6 +506,18 @@ def sweep(
                         text = json.dumps([{k: _json_float(v) for k, v in r.items()} for r in rows])
                         _write_atomic(parts / f"point-{i:06d}.json", text)
                     bar.update(1)
+                    elapsed = time.perf_counter() - start
+                    if not projected and elapsed >= PROJECT_AFTER_S and ran < len(todo):
+                        projected = True
+                        total_s = elapsed * len(todo) / ran
+                        if total_s > time_limit:
+                            kept = f"; the {ran} finished kept in {parts}" if parts else ""
+                            raise RunTooLongError(
+                                f"sweep {model_cls.name}: {len(todo)} points would take about "
+                                f"{_duration(total_s)} (measured over the first {ran}), more "
+                                f"than the limit of {_duration(time_limit)}{kept}; sweep "
+                                "fewer points or --paths, or confirm with --yes"
+                            )
         finally:
             close()
 
@@ -455,6 +529,54 @@ def sweep(
     if out_path is not None:
         _write_table(table, ["point", *param_names, *RESULT_COLUMNS], out_path)
     return SweepResult(table, out_path, len(models), ran, seed, mode, level, comparison_level)
+
+
+def _check_scheduler(scheduler: Any) -> None:
+    """Refuse a scheduler that is neither serial/local, an address, nor a Client."""
+    if scheduler in (None, "serial", "local") or not isinstance(scheduler, str):
+        return
+    if "://" not in scheduler and ":" not in scheduler:
+        raise ValueError(
+            f"parameter 'scheduler' must be serial, local or a Dask scheduler address "
+            f"(tcp://HOST:PORT), got {scheduler!r}"
+        )
+
+
+def _grid_model(model_cls: type[Model], base: dict[str, Any], point: dict[str, Any]) -> Model:
+    """The model at one grid point; a rejection names the point and any defaulted
+    parameter its message involves."""
+    try:
+        return model_cls(**base, **point)
+    except ValueError as exc:
+        message = " ".join(str(exc).split())
+        where = ", ".join(f"{k}={v}" for k, v in point.items())
+        defaults = model_cls.defaults()
+        named = dict.fromkeys(re.findall(r"'(\w+)'", message))
+        defaulted = [n for n in named if n in defaults and n not in base and n not in point]
+        hint = "".join(
+            f" ({n}={defaults[n]} is the model's default; set it with --set {n}=...)"
+            for n in defaulted
+        )
+        raise ValueError(f"grid point {where}: {message}{hint}") from None
+
+
+def _check_out(out: Path, parts: Path | None) -> None:
+    """Refuse an ``out`` the sweep cannot or must not write, before any work."""
+    if out.is_dir():
+        raise ValueError(
+            f"parameter 'out': {out} is a directory; --out names the table file (.csv or .parquet)"
+        )
+    if out.exists() and not (parts is not None and (parts / "manifest.json").exists()):
+        raise ValueError(
+            f"parameter 'out': {out} exists and is not a sweep's table (no {parts} beside "
+            "it); remove it or choose another name"
+        )
+    folder = out.parent if str(out.parent) else Path(".")
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise ValueError(f"parameter 'out': cannot write {out} ({probe} is not writable)")
 
 
 def read_table(path: str | Path) -> list[dict[str, str]]:

@@ -33,9 +33,11 @@ import abc
 import importlib
 import math
 import numbers
+import queue
 import sys
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,11 +57,13 @@ from driftkit.theory import BUILTIN_MODELS, Model, get_model
 from tqdm import tqdm
 
 __all__ = [
+    "RunTooLongError",
     "SimulationResult",
     "Simulator",
     "UnreliableEstimateError",
     "get_simulator",
     "plan_chunks",
+    "plan_sub_batches",
     "register_simulator",
     "simulate",
 ]
@@ -137,6 +141,57 @@ class Simulator(abc.ABC):
         """Compile (or load from numba's cache) the kernel before timing."""
         self.run_chunk(self.prepare(model), np.random.default_rng(0), 1, 1)
 
+    def time_step_warning(self, model: Model, result: SimulationResult) -> str | None:
+        """A one-line warning when the time step ``dt`` is so coarse that its bias may
+        exceed an interval of ``result``, saying what to do; ``None`` when it cannot.
+
+        The default (models simulated without a time-discretisation error) is ``None``.
+        A continuous model overrides it with its kernel's bias bound (see
+        :func:`time_step_bias_warning`).
+        """
+        return None
+
+
+def time_step_bias_warning(
+    result: SimulationResult, dt: float, biases: dict[str, float], how: str
+) -> str | None:
+    """The warning of :meth:`Simulator.time_step_warning` from per-quantity bias bounds.
+
+    ``biases`` maps a simulated quantity to a bound on the absolute bias the time step
+    ``dt`` can give its estimate (e.g. ``dt / 2`` for a passage time recorded at the
+    midpoint of the step in which the crossing was detected). The warning is raised for
+    the quantity whose bound exceeds the half-width of its interval by the largest
+    factor; ``how`` says how the bound was obtained. Since each bound scales at least
+    linearly in ``dt``, shrinking ``dt`` by that factor brings the bias inside the
+    interval, and the warning names the ``dt`` that does.
+    """
+    worst: tuple[float, str, float, float] | None = None
+    for name, bias in biases.items():
+        est = result.estimates.get(name)
+        if est is None or not (bias > 0 and math.isfinite(bias)):
+            continue
+        half = 0.5 * (est.ci_high - est.ci_low)
+        if not math.isfinite(half):
+            continue
+        ratio = bias / half if half > 0 else math.inf
+        if ratio > 1.0 and (worst is None or ratio > worst[0]):
+            worst = (ratio, name, bias, half)
+    if worst is None:
+        return None
+    ratio, name, bias, half = worst
+    target = dt / ratio if math.isfinite(ratio) else 0.0
+    advice = f"set dt <= {target:.2g}" if target > 0 else "set a smaller dt"
+    return (
+        f"{result.model.name}: dt={dt:g} is coarse: the time-step bias of {name} may be up "
+        f"to {bias:.3g} ({how}), more than the half-width {half:.3g} of its interval, so "
+        f"the interval can miss the exact value; {advice} (--set dt=...)"
+    )
+
+
+class RunTooLongError(ValueError):
+    """:func:`simulate` stopped a run whose projected time exceeds its ``time_limit``
+    (a ``ValueError``: the CLI prints one line and exits 2)."""
+
 
 _SIMULATORS: dict[str, Simulator] = {}
 
@@ -165,6 +220,28 @@ def plan_chunks(paths: int, min_chunk_paths: int = MIN_CHUNK_PATHS) -> list[int]
     n_chunks = max(1, min(MAX_CHUNKS, paths // min_chunk_paths))
     base, extra = divmod(paths, n_chunks)
     return [base + (i < extra) for i in range(n_chunks)]
+
+
+#: most paths one kernel call simulates, in units of the runner's ``min_chunk_paths``:
+#: a chunk bigger than this runs in sub-batches on its own generator, and the stop flag
+#: (Ctrl-C, the run-time projection) is checked between them
+SUB_BATCH_CHUNKS = 4
+#: a run's time is projected once this many seconds of it have run (``time_limit``)
+PROJECT_AFTER_S = 0.5
+
+
+def plan_sub_batches(chunk: int, min_chunk_paths: int = MIN_CHUNK_PATHS) -> list[int]:
+    """Sub-batch sizes of a chunk of ``chunk`` paths: at most
+    ``SUB_BATCH_CHUNKS * min_chunk_paths`` paths each, as equal as possible.
+
+    A function of the chunk size (so of ``paths``) and the model alone, so results stay
+    bit-identical across thread counts. A chunk no bigger than that runs in one call, as
+    before sub-batches existed.
+    """
+    most = max(1, SUB_BATCH_CHUNKS * min_chunk_paths)
+    n = max(1, -(-chunk // most))
+    base, extra = divmod(chunk, n)
+    return [base + (i < extra) for i in range(n)]
 
 
 def _positive_int(name: str, value: Any, minimum: int = 1) -> int:
@@ -198,6 +275,8 @@ class SimulationResult:
     level: float
     interval: str
     provenance: dict[str, Any] = field(default_factory=dict)
+    #: one-line warnings about the run (a coarse time step); also in the JSON
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def steps_per_second(self) -> float:
@@ -226,6 +305,7 @@ class SimulationResult:
             "level": self.level,
             "interval": self.interval,
             "provenance": self.provenance,
+            "warnings": list(self.warnings),
         }
 
 
@@ -236,6 +316,17 @@ def _estimate_dict(e: Estimate) -> dict[str, Any]:
         out["relative_error"] = e.relative_error
         out["ess"] = e.ess
     return out
+
+
+def _duration(seconds: float) -> str:
+    """``seconds`` as a short human duration (``"3.2 h"``, ``"41 min"``, ``"12 s"``)."""
+    if seconds >= 86400:
+        return f"{seconds / 86400:.3g} days"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.3g} h"
+    if seconds >= 60:
+        return f"{seconds / 60:.3g} min"
+    return f"{seconds:.3g} s"
 
 
 def _as_model(model: Model | str) -> Model:
@@ -259,6 +350,7 @@ def simulate(
     interval: str = "wilson",
     threads: int | None = None,
     progress: bool = False,
+    time_limit: float | None = None,
 ) -> SimulationResult:
     """Simulate ``paths`` independent paths of ``model`` and estimate its quantities.
 
@@ -292,6 +384,16 @@ def simulate(
         Worker threads (default ``NUMBA_NUM_THREADS``). Results do not depend on it.
     progress
         Show a tqdm progress bar on stderr.
+    time_limit
+        Seconds the run may take (default: no limit). Half a second into the run its
+        total time is projected from the paths finished so far (paths / measured paths
+        per second, on all threads); above the limit the run is stopped and
+        :class:`RunTooLongError` raised, saying how many paths would fit.
+
+    Chunks larger than ``SUB_BATCH_CHUNKS * min_chunk_paths`` paths run in sub-batches
+    (:func:`plan_sub_batches`) on the chunk's generator; between sub-batches the threads
+    check a stop flag, so Ctrl-C (``KeyboardInterrupt``) stops every thread within a
+    sub-batch's time and is re-raised once all have stopped.
 
     Returns
     -------
@@ -319,6 +421,13 @@ def simulate(
     if not (isinstance(level, (int, float)) and 0.0 < level < 1.0):
         raise ValueError(f"parameter 'level' must be a number in (0, 1), got {level!r}")
 
+    if time_limit is not None and not (
+        isinstance(time_limit, (int, float)) and not isinstance(time_limit, bool) and time_limit > 0
+    ):
+        raise ValueError(
+            f"parameter 'time_limit' must be a number > 0 (seconds), got {time_limit!r}"
+        )
+
     root, seed = root_sequence(rng)
     sizes = plan_chunks(paths, runner.min_chunk_paths)
     prepared = runner.prepare(model)
@@ -332,24 +441,82 @@ def simulate(
         leave=False,
         dynamic_ncols=True,
     )
-    start = time.perf_counter()
     gens = chunk_generators(root, len(sizes))
+    stop = threading.Event()
+    finished: queue.SimpleQueue[int] = queue.SimpleQueue()  # paths of each finished sub-batch
+
+    def run_one(i: int) -> np.ndarray | None:
+        """Chunk ``i`` in sub-batches on its one generator; ``None`` if stopped."""
+        total = None
+        for n in plan_sub_batches(sizes[i], runner.min_chunk_paths):
+            if stop.is_set():
+                return None
+            part = runner.run_chunk(prepared, gens[i], n, max_steps)
+            total = part if total is None else total + part
+            finished.put(n)
+        return total
+
+    start = time.perf_counter()
+    done = 0
+    projected = False
+
+    def account() -> None:
+        """Progress of the finished sub-batches, and (once) the run-time projection."""
+        nonlocal done, projected
+        while True:
+            try:
+                n = finished.get_nowait()
+            except queue.Empty:
+                break
+            done += n
+            bar.update(n)
+        elapsed = time.perf_counter() - start
+        if time_limit is None or projected or done == 0 or elapsed < PROJECT_AFTER_S:
+            return
+        projected = True
+        total_s = elapsed * paths / done
+        if total_s > time_limit and done < paths:
+            rate = done / elapsed
+            fit = max(1, int(rate * time_limit))
+            raise RunTooLongError(
+                f"{model.name}: {paths:,} {getattr(runner, 'unit', 'path')}s would take about "
+                f"{_duration(total_s)} (measured {rate:.3g} per second over the first "
+                f"{elapsed:.1f} s on {threads} threads), more than the limit of "
+                f"{_duration(time_limit)}; about {fit:,} fit in it (--paths {fit:.2g}), or "
+                "confirm the long run with --yes"
+            )
+
     results: list[np.ndarray | None] = [None] * len(sizes)
     with bar:
         if threads == 1 or len(sizes) == 1:
-            for i, (g, s) in enumerate(zip(gens, sizes, strict=True)):
-                results[i] = runner.run_chunk(prepared, g, s, max_steps)
-                bar.update(s)
+            # in this thread: Ctrl-C (KeyboardInterrupt) lands between sub-batches
+            for i in range(len(sizes)):
+                total = None
+                for n in plan_sub_batches(sizes[i], runner.min_chunk_paths):
+                    part = runner.run_chunk(prepared, gens[i], n, max_steps)
+                    total = part if total is None else total + part
+                    finished.put(n)
+                    account()
+                results[i] = total
         else:
-            with ThreadPoolExecutor(max_workers=min(threads, len(sizes))) as pool:
-                futures = {
-                    pool.submit(runner.run_chunk, prepared, g, s, max_steps): i
-                    for i, (g, s) in enumerate(zip(gens, sizes, strict=True))
-                }
-                for fut in as_completed(futures):
-                    i = futures[fut]
-                    results[i] = fut.result()
-                    bar.update(sizes[i])
+            pool = ThreadPoolExecutor(max_workers=min(threads, len(sizes)))
+            try:
+                futures = {pool.submit(run_one, i): i for i in range(len(sizes))}
+                pending = set(futures)
+                while pending:
+                    # a short wait keeps this thread free to take Ctrl-C at once
+                    ready, pending = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED)
+                    for fut in ready:
+                        results[futures[fut]] = fut.result()
+                    account()
+            except BaseException:
+                # Ctrl-C, the projection or a kernel error: every worker stops at its next
+                # sub-batch boundary (well under a second), and no thread outlives the call
+                stop.set()
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+            pool.shutdown(wait=True)
+        account()
     totals = np.sum(np.stack(results), axis=0)  # chunk order: thread-count independent
     elapsed = time.perf_counter() - start
     estimates, censored, steps = runner.summarize(model, totals, paths, level, interval)
@@ -369,6 +536,10 @@ def simulate(
         interval=interval,
         provenance=provenance(),
     )
+    if runner is sim:
+        warning = sim.time_step_warning(model, result)
+        if warning:
+            result.warnings.append(warning)
     if runner is not sim:
         why = refusal(estimates, paths, getattr(runner, "unit", "path"))
         if why is not None:

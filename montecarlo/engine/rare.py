@@ -65,13 +65,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from driftkit.montecarlo.engine.accumulators import layout
 from driftkit.montecarlo.engine.stats import Estimate, weighted_mean_estimate
 from driftkit.theory import Model
 from numba import njit
 from scipy import optimize
 
 __all__ = [
+    "IS_ACC",
     "MIN_ESS",
+    "SPLIT_ACC",
     "SPLIT_FACTOR",
     "ImportanceSampling",
     "RareEventMethod",
@@ -79,7 +82,13 @@ __all__ = [
     "SplittingPlan",
     "UnreliableEstimateError",
     "levels_by_log_probability",
+    "pop_particle",
     "refusal",
+    "settle_particle",
+    "start_tree",
+    "tally_tree",
+    "tally_weight",
+    "tree_stack",
 ]
 
 #: an estimate with a smaller effective sample size is refused
@@ -170,18 +179,24 @@ class RareEventMethod(abc.ABC):
 
 # -- importance sampling ------------------------------------------------------
 
-#: accumulators an importance-sampling kernel returns, in this order
-IS_ACC = ("hits", "sum_w", "sum_w2", "censored", "sum_c", "sum_c2", "steps")
+#: the accumulators of an importance-sampling kernel: paths on the event and the sums
+#: of their weights and squared weights, censored paths and the sums of their weights
+#: (and squares) at the cut, and the steps
+IS_ACC = layout("ImportanceAcc", "hits", "sum_w", "sum_w2", "censored", "sum_c", "sum_c2", "steps")
 
 
 @njit(cache=True, nogil=True)
 def tally_weight(acc, hit, w):  # pragma: no cover
     """Add one ended path of weight ``w`` to an :data:`IS_ACC` vector: on the event
     (``hit``) or censored (its weight at the cut)."""
-    j = 0 if hit else 3
-    acc[j] += 1.0
-    acc[j + 1] += w
-    acc[j + 2] += w * w
+    if hit:
+        acc[IS_ACC.hits] += 1.0
+        acc[IS_ACC.sum_w] += w
+        acc[IS_ACC.sum_w2] += w * w
+    else:
+        acc[IS_ACC.censored] += 1.0
+        acc[IS_ACC.sum_c] += w
+        acc[IS_ACC.sum_c2] += w * w
 
 
 class ImportanceSampling(RareEventMethod):
@@ -202,7 +217,7 @@ class ImportanceSampling(RareEventMethod):
         path on the event typically carries)."""
 
     def summarize(self, model, totals, paths, level, interval):
-        acc = dict(zip(IS_ACC, totals.tolist(), strict=True))
+        acc = IS_ACC.read(totals)
         est = weighted_mean_estimate(
             acc["sum_w"],
             acc["sum_w2"],
@@ -218,9 +233,11 @@ class ImportanceSampling(RareEventMethod):
 
 # -- multilevel splitting -----------------------------------------------------
 
-#: accumulators a splitting kernel returns, in this order (per tree: ``h`` hits,
-#: ``c`` the most hits its censored particles could still have produced)
-SPLIT_ACC = (
+#: the accumulators of a splitting kernel (per tree: ``h`` hits, ``c`` the most hits its
+#: censored particles could still have produced): trees with a hit, the sums of ``h``,
+#: ``h^2``, ``h + c``, ``(h + c)^2``, the hits, particles, censored particles and steps
+SPLIT_ACC = layout(
+    "SplittingAcc",
     "trees_hit",
     "sum_h",
     "sum_h2",
@@ -238,12 +255,73 @@ def tally_tree(acc, h, c):  # pragma: no cover
     """Add one finished tree to a :data:`SPLIT_ACC` vector: ``h`` particles reached the
     target, ``c`` more could have from its censored particles."""
     if h > 0:
-        acc[0] += 1.0
-    acc[1] += h
-    acc[2] += h * h
-    acc[3] += h + c
-    acc[4] += (h + c) * (h + c)
-    acc[5] += h
+        acc[SPLIT_ACC.trees_hit] += 1.0
+    acc[SPLIT_ACC.sum_h] += h
+    acc[SPLIT_ACC.sum_h2] += h * h
+    acc[SPLIT_ACC.sum_hc] += h + c
+    acc[SPLIT_ACC.sum_hc2] += (h + c) * (h + c)
+    acc[SPLIT_ACC.hits] += h
+
+
+# A splitting kernel runs its trees depth first on a stack of pending particles (a
+# position and a stage), with the model's own particle dynamics between these steps:
+#
+#     stack_x, stack_k = tree_stack(n_splits, factor)
+#     for _ in range(n_trees):
+#         top, h, c = start_tree(stack_x, stack_k, x0)
+#         while top > 0:
+#             top, x, k = pop_particle(stack_x, stack_k, top)
+#             status, n, x = <run the particle from x towards stage k's level>
+#             top, h, c = settle_particle(acc, stack_x, stack_k, top, status, x, k, n,
+#                                         n_splits, factor, h, c)
+#         tally_tree(acc, h, c)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def tree_stack(n_splits, factor):  # pragma: no cover
+    """The stack of a depth-first tree: fewer than ``factor`` particles are pending per
+    stage, so ``n_splits * factor + 2`` slots suffice. Positions and stages."""
+    cap = n_splits * factor + 2
+    return np.empty(cap), np.empty(cap, dtype=np.int64)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def start_tree(stack_x, stack_k, x0):  # pragma: no cover
+    """A new tree: one particle at ``x0`` at stage 0. Returns ``(top, h, c)``."""
+    stack_x[0] = x0
+    stack_k[0] = 0
+    return 1, 0.0, 0.0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def pop_particle(stack_x, stack_k, top):  # pragma: no cover
+    """Take the last pending particle: ``(top, position, stage)``."""
+    top -= 1
+    return top, stack_x[top], stack_k[top]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def settle_particle(
+    acc, stack_x, stack_k, top, status, x, k, n, n_splits, factor, h, c
+):  # pragma: no cover
+    """Book a particle of stage ``k`` that took ``n`` steps and ended with ``status``:
+    1, it reached the stage's level at ``x`` (a hit at the last stage, else ``factor``
+    copies at ``x`` for stage ``k + 1``); 2, it died; 0, its step budget ran out
+    (censored: up to ``factor ** (n_splits - k)`` hits lost). Returns ``(top, h, c)``."""
+    acc[SPLIT_ACC.steps] += n
+    acc[SPLIT_ACC.particles] += 1.0
+    if status == 1:
+        if k == n_splits:
+            h += 1.0
+        else:
+            for _j in range(factor):
+                stack_x[top] = x
+                stack_k[top] = k + 1
+                top += 1
+    elif status == 0:
+        acc[SPLIT_ACC.censored] += 1.0
+        c += float(factor) ** (n_splits - k)
+    return top, h, c
 
 
 @dataclass(frozen=True)
@@ -315,7 +393,7 @@ class Splitting(RareEventMethod):
         return _cached_plan(self, model)
 
     def summarize(self, model, totals, paths, level, interval):
-        acc = dict(zip(SPLIT_ACC, totals.tolist(), strict=True))
+        acc = SPLIT_ACC.read(totals)
         plan = self.plan(model)
         est = weighted_mean_estimate(
             acc["sum_h"],

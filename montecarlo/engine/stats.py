@@ -8,13 +8,20 @@ sample variance.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from typing import Union
 
+from driftkit.montecarlo.engine.accumulators import Layout
 from driftkit.montecarlo.engine.settings import INTERVAL_METHODS
 from scipy import stats
 
 __all__ = [
+    "CensoredMean",
     "Estimate",
+    "Mean",
+    "Proportion",
+    "Summary",
     "bonferroni",
     "effective_sample_size",
     "mean_interval",
@@ -188,3 +195,128 @@ def weighted_mean_estimate(
         relative_error=rel,
         ess=effective_sample_size(total, total_sq),
     )
+
+
+# -- the shared summariser ------------------------------------------------------------
+#
+# A kernel's totals are sums over paths; what each quantity is, in terms of those sums,
+# is declared once per model as a Summary of the specs below, and turned into estimates
+# with intervals here, the same way for every model.
+
+
+@dataclass(frozen=True)
+class Proportion:
+    """A proportion: ``events`` of ``of`` (a count slot; ``None``: all paths), ``censored``
+    of them undecided (:func:`censored_proportion`); no information when ``of`` is 0."""
+
+    events: str
+    censored: str | None = None
+    of: str | None = None
+
+    def estimate(self, acc: Mapping[str, float], paths: int, level: float, interval: str):
+        n = paths if self.of is None else int(acc[self.of])
+        if n == 0:
+            return Estimate(math.nan, 0.0, 1.0, 0, level, interval)
+        c = 0 if self.censored is None else int(acc[self.censored])
+        return censored_proportion(int(acc[self.events]), c, n, level, interval)
+
+
+@dataclass(frozen=True)
+class CensoredMean:
+    """The mean of a non-negative value (a time) of ``of`` paths (``None``: all), from
+    its sum and sum of squares; ``censored`` paths enter with a lower bound, which opens
+    the interval above (:func:`censored_time_mean`); no information when ``of`` is 0."""
+
+    total: str
+    total_sq: str
+    censored: str | None = None
+    of: str | None = None
+
+    def estimate(self, acc: Mapping[str, float], paths: int, level: float, interval: str):
+        n = paths if self.of is None else int(acc[self.of])
+        if n == 0:
+            return Estimate(math.nan, 0.0, math.inf, 0, level, "clt")
+        c = 0 if self.censored is None else int(acc[self.censored])
+        return censored_time_mean(acc[self.total], acc[self.total_sq], n, c, level)
+
+
+@dataclass(frozen=True)
+class Mean:
+    """The mean of a value in ``[low, high]`` over the runs that finished: ``of`` of them
+    (a count slot; ``None``: all paths but the ``censored`` ones). CLT interval (Student-t
+    quantile with ``student_t``, method ``"t"``) clipped to ``[low, high]``; when a run was
+    censored (its value is unknown) or fewer than two finished, the whole range, with the
+    estimate ``nan`` if any was censored; ``n`` counts the censored runs too."""
+
+    total: str
+    total_sq: str
+    censored: str | None = None
+    of: str | None = None
+    low: float = -math.inf
+    high: float = math.inf
+    student_t: bool = False
+
+    def estimate(self, acc: Mapping[str, float], paths: int, level: float, interval: str):
+        c = 0 if self.censored is None else int(acc[self.censored])
+        n = paths - c if self.of is None else int(acc[self.of])
+        total, total_sq = acc[self.total], acc[self.total_sq]
+        method = "t" if self.student_t else "clt"
+        if c or n < 2:
+            est = total / n if n and not c else math.nan
+            return Estimate(est, self.low, self.high, n + c, level, method)
+        if self.student_t:
+            mean = total / n
+            var = max(total_sq - n * mean * mean, 0.0) / (n - 1)
+            half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * math.sqrt(var / n)
+            low, high = mean - half, mean + half
+        else:
+            mean, low, high = mean_interval(total, total_sq, n, level)
+        return Estimate(mean, max(low, self.low), min(high, self.high), n, level, method)
+
+
+#: what a quantity of a :class:`Summary` is
+Spec = Union[Proportion, CensoredMean, Mean]  # noqa: UP007 (runtime alias on Python 3.10)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """How a model's accumulator totals become estimates: the :class:`Layout` of the
+    kernel's vector, a spec per quantity, and the slots that count censored paths and
+    steps (``None``: no censoring; the steps are then the paths)."""
+
+    layout: Layout
+    specs: Mapping[str, Spec]
+    censored: str | None = "censored"
+    steps: str | None = "steps"
+
+    def __post_init__(self) -> None:
+        slots = set(self.layout.names)
+        for name, spec in self.specs.items():
+            used = [v for v in vars(spec).values() if isinstance(v, str)]
+            missing = [u for u in used if u not in slots]
+            if missing:
+                raise ValueError(f"quantity {name!r} reads unknown accumulator slots {missing}")
+        for slot in (self.censored, self.steps):
+            if slot is not None and slot not in slots:
+                raise ValueError(f"unknown accumulator slot {slot!r}")
+
+    def __call__(
+        self,
+        totals: Sequence[float],
+        paths: int,
+        level: float,
+        interval: str,
+        names: Sequence[str] | None = None,
+    ) -> tuple[dict[str, Estimate], int, int]:
+        """Estimates of ``names`` (default: every spec, in order), the number of censored
+        paths and the steps: what :meth:`Simulator.summarize` returns."""
+        acc = self.layout.read(totals)
+        wanted = self.specs if names is None else names
+        est = {k: self.specs[k].estimate(acc, paths, level, interval) for k in wanted}
+        censored = 0 if self.censored is None else int(acc[self.censored])
+        steps = paths if self.steps is None else int(acc[self.steps])
+        return est, censored, steps
+
+    def read(self, totals: Sequence[float]) -> dict[str, float]:
+        """``{slot: total}`` (for a model's own estimators beside the specs)."""
+        return self.layout.read(totals)

@@ -102,6 +102,8 @@ def validate(
     interval: str = "wilson",
     threads: int | None = None,
     progress: bool = False,
+    method: str = "naive",
+    time_limit: float | None = None,
 ) -> ValidationResult:
     """Simulate ``model`` and compare every simulated quantity with its closed form.
 
@@ -111,11 +113,18 @@ def validate(
     99.9%). ``agree`` is true when the theory value lies inside the interval,
     widened for an approximate quantity by the simulator's stated
     :meth:`~driftkit.montecarlo.Simulator.tolerance` (reported as ``tolerance``).
+    With a rare-event ``method`` (``"importance"``, ``"splitting"``; see
+    :func:`driftkit.montecarlo.simulate`) the one probability that method estimates is
+    validated, with its relative error and ESS in the estimate; an estimate too
+    unreliable to compare is refused (:class:`~driftkit.montecarlo.UnreliableEstimateError`).
     Other arguments are those of :func:`driftkit.montecarlo.simulate`.
     """
     model = _as_model(model)
     simulator = get_simulator(model)
-    names = simulator.simulated_quantities(model)
+    runner = simulator.runner(method)
+    if runner is not simulator:
+        runner.check(model)
+    names = runner.simulated_quantities(model)
     if not names:
         raise ValueError(
             f"nothing to validate for {model.name} at {model.params}: no simulated quantity "
@@ -131,6 +140,8 @@ def validate(
         interval=interval,
         threads=threads,
         progress=progress,
+        method=method,
+        time_limit=time_limit,
     )
     comparisons = {}
     for name in names:

@@ -36,8 +36,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from driftkit.montecarlo.engine.accumulators import layout
 from driftkit.montecarlo.engine.core import Simulator, register_simulator
-from driftkit.montecarlo.engine.stats import Estimate, mean_interval
+from driftkit.montecarlo.engine.stats import Mean, Summary
 from driftkit.theory import Model
 from driftkit.theory.belief_evolution import RESOLUTION_CONSTANT, RESOLVED, BeliefEvolution
 from numba import njit
@@ -94,60 +95,11 @@ def _generation(gen, a, v, a_new, v_new, fit, cum, rho, s, beta, mu):  # pragma:
             v_new[m, i] = rho * z + s * gen.standard_normal()
 
 
-@njit(cache=True, nogil=True)
-def _paths(
-    gen, n_paths, n_models, n_beliefs, rho, beta, mu, generations, max_steps
-):  # pragma: no cover
-    """Simulate ``n_paths`` population runs; return the accumulators (see ``_ACC``)."""
-    s = math.sqrt(max(0.0, (1.0 - rho) * (1.0 + rho)))
-    a = np.empty((n_models, n_beliefs))
-    v = np.empty((n_models, n_beliefs))
-    a2 = np.empty((n_models, n_beliefs))
-    v2 = np.empty((n_models, n_beliefs))
-    fit = np.empty(n_models)
-    cum = np.empty(n_models)
-    acc = np.zeros(11)
-    run = min(generations, max_steps)
-    cells = n_models * n_beliefs
-    for _ in range(n_paths):
-        _prior(gen, a, v, rho, s)
-        n_dec = 0
-        for m in range(n_models):
-            for i in range(n_beliefs):
-                if a[m, i] > 0.0 and v[m, i] < 0.0:
-                    n_dec += 1
-        frac0 = n_dec / cells
-        acc[9] += frac0
-        acc[10] += frac0 * frac0
-        for _t in range(run):
-            _generation(gen, a, v, a2, v2, fit, cum, rho, s, beta, mu)
-            a, a2 = a2, a
-            v, v2 = v2, v
-        acc[2] += run
-        if run < generations:
-            acc[1] += 1
-            continue
-        n_dec = 0
-        sum_a = 0.0
-        sum_v = 0.0
-        for m in range(n_models):
-            for i in range(n_beliefs):
-                if a[m, i] > 0.0 and v[m, i] < 0.0:
-                    n_dec += 1
-                sum_a += a[m, i]
-                sum_v += v[m, i]
-        frac, mean_a, mean_v = n_dec / cells, sum_a / cells, sum_v / cells
-        acc[0] += 1
-        acc[3] += frac
-        acc[4] += frac * frac
-        acc[5] += mean_a
-        acc[6] += mean_a * mean_a
-        acc[7] += mean_v
-        acc[8] += mean_v * mean_v
-    return acc
-
-
-_ACC = (
+#: the kernel's accumulators: runs finished and censored, the generations simulated; per
+#: finished run the sums (and squares) of the final deceptive fraction, mean signal and
+#: mean true value; per run the sums of the generation-0 deceptive fraction (and square)
+_ACC = layout(
+    "BeliefEvolutionAcc",
     "done",
     "censored",
     "steps",
@@ -160,15 +112,70 @@ _ACC = (
     "sum_f0",
     "sum_f02",
 )
+#: means over finished runs; with censored runs (all or none) the whole range
+_SUMMARY = Summary(
+    _ACC,
+    {
+        "deceptive_fraction": Mean("sum_f", "sum_f2", "censored", of="done", low=0.0, high=1.0),
+        # no selection: the prior population of every run (generation 0), never censored
+        "deceptive_fraction_neutral": Mean("sum_f0", "sum_f02", low=0.0, high=1.0),
+        "mean_signal": Mean("sum_a", "sum_a2", "censored", of="done"),
+        "mean_true_value": Mean("sum_v", "sum_v2", "censored", of="done"),
+    },
+)
 
 
-def _run_mean(total: float, total_sq: float, n: int, censored: int, level: float, lo, hi):
-    """CLT mean over finished runs; with censored runs (all or none) the whole range."""
-    if censored or n < 2:
-        est = total / n if n and not censored else math.nan
-        return Estimate(est, lo, hi, n + censored, level, "clt")
-    mean, low, high = mean_interval(total, total_sq, n, level)
-    return Estimate(mean, max(low, lo), min(high, hi), n, level, "clt")
+@njit(cache=True, nogil=True)
+def _paths(
+    gen, n_paths, n_models, n_beliefs, rho, beta, mu, generations, max_steps
+):  # pragma: no cover
+    """Simulate ``n_paths`` population runs; return the accumulators (see ``_ACC``)."""
+    s = math.sqrt(max(0.0, (1.0 - rho) * (1.0 + rho)))
+    a = np.empty((n_models, n_beliefs))
+    v = np.empty((n_models, n_beliefs))
+    a2 = np.empty((n_models, n_beliefs))
+    v2 = np.empty((n_models, n_beliefs))
+    fit = np.empty(n_models)
+    cum = np.empty(n_models)
+    acc = np.zeros(len(_ACC))
+    run = min(generations, max_steps)
+    cells = n_models * n_beliefs
+    for _ in range(n_paths):
+        _prior(gen, a, v, rho, s)
+        n_dec = 0
+        for m in range(n_models):
+            for i in range(n_beliefs):
+                if a[m, i] > 0.0 and v[m, i] < 0.0:
+                    n_dec += 1
+        frac0 = n_dec / cells
+        acc[_ACC.sum_f0] += frac0
+        acc[_ACC.sum_f02] += frac0 * frac0
+        for _t in range(run):
+            _generation(gen, a, v, a2, v2, fit, cum, rho, s, beta, mu)
+            a, a2 = a2, a
+            v, v2 = v2, v
+        acc[_ACC.steps] += run
+        if run < generations:
+            acc[_ACC.censored] += 1
+            continue
+        n_dec = 0
+        sum_a = 0.0
+        sum_v = 0.0
+        for m in range(n_models):
+            for i in range(n_beliefs):
+                if a[m, i] > 0.0 and v[m, i] < 0.0:
+                    n_dec += 1
+                sum_a += a[m, i]
+                sum_v += v[m, i]
+        frac, mean_a, mean_v = n_dec / cells, sum_a / cells, sum_v / cells
+        acc[_ACC.done] += 1
+        acc[_ACC.sum_f] += frac
+        acc[_ACC.sum_f2] += frac * frac
+        acc[_ACC.sum_a] += mean_a
+        acc[_ACC.sum_a2] += mean_a * mean_a
+        acc[_ACC.sum_v] += mean_v
+        acc[_ACC.sum_v2] += mean_v * mean_v
+    return acc
 
 
 class BeliefEvolutionSimulator(Simulator):
@@ -230,21 +237,7 @@ class BeliefEvolutionSimulator(Simulator):
         return RESOLUTION_CONSTANT * model.resolution * model.selection_effect(name)
 
     def summarize(self, model, totals, paths, level, interval):
-        acc = dict(zip(_ACC, totals.tolist(), strict=True))
-        done, censored, steps = int(acc["done"]), int(acc["censored"]), int(acc["steps"])
-        inf = math.inf
-        frac = _run_mean(acc["sum_f"], acc["sum_f2"], done, censored, level, 0.0, 1.0)
-        # no selection: the prior population of every run (generation 0), never censored
-        neutral = _run_mean(acc["sum_f0"], acc["sum_f02"], paths, 0, level, 0.0, 1.0)
-        est = {
-            "deceptive_fraction": frac,
-            "deceptive_fraction_neutral": neutral,
-            "mean_signal": _run_mean(acc["sum_a"], acc["sum_a2"], done, censored, level, -inf, inf),
-            "mean_true_value": _run_mean(
-                acc["sum_v"], acc["sum_v2"], done, censored, level, -inf, inf
-            ),
-        }
-        return est, censored, steps
+        return _SUMMARY(totals, paths, level, interval)
 
 
 register_simulator(BeliefEvolutionSimulator())

@@ -66,14 +66,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from driftkit.montecarlo.engine.accumulators import layout
 from driftkit.montecarlo.engine.core import Simulator, register_simulator
 from driftkit.montecarlo.engine.rare import IS_ACC, ImportanceSampling, tally_weight
-from driftkit.montecarlo.engine.stats import (
-    Estimate,
-    censored_proportion,
-    censored_time_mean,
-    normal_estimate,
-)
+from driftkit.montecarlo.engine.stats import CensoredMean, Proportion, Summary, normal_estimate
 from driftkit.theory import Model
 from driftkit.theory.brownian_drift import BrownianDrift
 from numba import njit
@@ -116,6 +112,39 @@ def exit_status(gen, x, y, h, lo, hi, has_lo, c, cut):  # pragma: no cover
         if ab < cut * h and gen.random() < math.exp(-c * ab / h):
             return 2
     return 0
+
+
+#: the naive kernel's accumulators: paths that hit hi, lo, neither (censored), hit hi by
+#: the horizon t, were censored before t; the steps; sums of the exit time (the clock of
+#: a censored path) and its square; per-step sums of dX, dX^2, h, h^2 and dX h
+_ACC = layout(
+    "BrownianDriftAcc",
+    "escaped",
+    "ruined",
+    "censored",
+    "escaped_by_t",
+    "censored_before_t",
+    "steps",
+    "sum_t",
+    "sum_t2",
+    "sum_dx",
+    "sum_dx2",
+    "sum_h",
+    "sum_h2",
+    "sum_dxh",
+)
+_SUMMARY = Summary(
+    _ACC,
+    {
+        # censored paths may end either way: the interval covers both
+        "escape_probability": Proportion("escaped", "censored"),
+        # only paths censored before the horizon are undecided by time t
+        "escape_by_time": Proportion("escaped_by_t", "censored_before_t"),
+        # Exit time: censored paths count with their clock, a lower bound, so the
+        # interval is open above when any path was censored.
+        "mean_exit_time": CensoredMean("sum_t", "sum_t2", "censored"),
+    },
+)
 
 
 @njit(cache=True, nogil=True)
@@ -198,38 +227,21 @@ def _paths(
                 censored_before_t += 1
         sum_t += t_exit
         sum_t2 += t_exit * t_exit
-    out = np.empty(13, dtype=np.float64)
-    out[0] = escaped
-    out[1] = ruined
-    out[2] = censored
-    out[3] = escaped_by_t
-    out[4] = censored_before_t
-    out[5] = steps
-    out[6] = sum_t
-    out[7] = sum_t2
-    out[8] = sum_dx
-    out[9] = sum_dx2
-    out[10] = sum_h
-    out[11] = sum_h2
-    out[12] = sum_dxh
+    out = np.empty(len(_ACC), dtype=np.float64)
+    out[_ACC.escaped] = escaped
+    out[_ACC.ruined] = ruined
+    out[_ACC.censored] = censored
+    out[_ACC.escaped_by_t] = escaped_by_t
+    out[_ACC.censored_before_t] = censored_before_t
+    out[_ACC.steps] = steps
+    out[_ACC.sum_t] = sum_t
+    out[_ACC.sum_t2] = sum_t2
+    out[_ACC.sum_dx] = sum_dx
+    out[_ACC.sum_dx2] = sum_dx2
+    out[_ACC.sum_h] = sum_h
+    out[_ACC.sum_h2] = sum_h2
+    out[_ACC.sum_dxh] = sum_dxh
     return out
-
-
-_ACC = (
-    "escaped",
-    "ruined",
-    "censored",
-    "escaped_by_t",
-    "censored_before_t",
-    "steps",
-    "sum_t",
-    "sum_t2",
-    "sum_dx",
-    "sum_dx2",
-    "sum_h",
-    "sum_h2",
-    "sum_dxh",
-)
 
 
 @njit(cache=True, nogil=True)
@@ -261,7 +273,7 @@ def _tilted_paths(
         if status != 2:  # on the event, or censored (its weight at the cut)
             w = math.exp(a_dx * (x - x0) - a_h * (n * dt) - log_scale)
             tally_weight(acc, status == 1, w)
-    acc[6] = steps
+    acc[IS_ACC.steps] = steps
     return acc
 
 
@@ -338,21 +350,8 @@ class BrownianDriftSimulator(Simulator):
         return _paths(gen, n_paths, x0, lo, hi, mu, sigma, dt, horizon, nh, rem, max_steps)
 
     def summarize(self, model, totals, paths, level, interval):
-        acc = dict(zip(_ACC, totals.tolist(), strict=True))
-        escaped, censored = int(acc["escaped"]), int(acc["censored"])
-        by_t, censored_t = int(acc["escaped_by_t"]), int(acc["censored_before_t"])
-        steps = int(acc["steps"])
-        est: dict[str, Estimate] = {
-            # censored paths may end either way: the interval covers both
-            "escape_probability": censored_proportion(escaped, censored, paths, level, interval),
-            # only paths censored before the horizon are undecided by time t
-            "escape_by_time": censored_proportion(by_t, censored_t, paths, level, interval),
-        }
-        # Exit time: censored paths count with their clock, a lower bound, so the
-        # interval is open above when any path was censored.
-        est["mean_exit_time"] = censored_time_mean(
-            acc["sum_t"], acc["sum_t2"], paths, censored, level
-        )
+        est, censored, steps = _SUMMARY(totals, paths, level, interval)
+        acc = _SUMMARY.read(totals)
         sh = acc["sum_h"]
         if sh > 0 and steps >= 2:
             m = acc["sum_dx"] / sh
@@ -361,6 +360,27 @@ class BrownianDriftSimulator(Simulator):
             est["drift_rate"] = normal_estimate(m, math.sqrt(s2 / sh), steps, level)
         wanted = self.simulated_quantities(model)
         return {k: est[k] for k in wanted if k in est}, censored, steps
+
+    def time_step_warning(self, model: Model, result) -> str | None:
+        """Warn when ``dt`` may bias an estimate by more than its interval's half-width.
+
+        ``mean_exit_time``: an exit is recorded at the midpoint of its step, a bias of at
+        most ``dt / 2``; the probabilities are exact per barrier (the Brownian-bridge
+        correction is exact for constant coefficients).
+        Two barriers: the bridge tests treat a step's crossings of ``hi`` and ``lo`` as
+        independent, an error only when the bridge spans both, of order
+        ``exp(-2 (hi - lo)^2 / (sigma^2 dt))`` per path (it exits in one step).
+        """
+        from driftkit.montecarlo.engine.core import time_step_bias_warning
+
+        dt, lo, hi, sigma = model["dt"], model["lo"], model["hi"], model["sigma"]
+        biases = {"mean_exit_time": dt / 2}
+        how = "exits recorded at the step midpoint"
+        if math.isfinite(lo):
+            both = math.exp(-2.0 * (hi - lo) ** 2 / (sigma * sigma * dt))
+            biases.update(escape_probability=both, escape_by_time=both)
+            how += "; bridge crossings of both barriers in one step"
+        return time_step_bias_warning(result, dt, biases, how)
 
 
 register_simulator(BrownianDriftSimulator())

@@ -71,8 +71,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from driftkit.montecarlo.engine.accumulators import layout
 from driftkit.montecarlo.engine.core import Simulator, register_simulator
-from driftkit.montecarlo.engine.stats import Estimate
+from driftkit.montecarlo.engine.stats import Estimate, Mean, Summary
 from driftkit.theory import Model
 from driftkit.theory.clymer_evolution import ClymerEvolution, finite_n_allowance
 from numba import njit
@@ -80,10 +81,40 @@ from scipy import stats
 
 __all__ = ["ClymerEvolutionSimulator", "run_population"]
 
-#: accumulator layout: sums and sums of squares of a, u, w, m per population, sum of a*m,
-#: the number of censored populations, the population-steps taken
-_A, _U, _W, _M, _AM, _CENSORED, _STEPS = 0, 2, 4, 6, 8, 9, 10
-_N_ACC = 11
+#: the accumulators: per finished population the sums and sums of squares of its shares
+#: a (aligned), u (undetectable misaligned), w (undetectable type) and of its drift mass
+#: m per agent, the sum of a*m; the censored populations; the population-steps taken
+_ACC = layout(
+    "ClymerEvolutionAcc",
+    "sum_a",
+    "sum_a2",
+    "sum_u",
+    "sum_u2",
+    "sum_w",
+    "sum_w2",
+    "sum_m",
+    "sum_m2",
+    "sum_am",
+    "censored",
+    "steps",
+)
+
+
+def _share(total: str, total_sq: str) -> Mean:
+    """Mean of per-population shares in [0, 1] over the finished populations, Student-t
+    interval (a few dozen populations are too few for the normal quantile: at 99.9% it
+    covers 99.7% of Gaussian data with n = 24); the whole range when censored."""
+    return Mean(total, total_sq, "censored", low=0.0, high=1.0, student_t=True)
+
+
+_SUMMARY = Summary(
+    _ACC,
+    {
+        "aligned_fraction": _share("sum_a", "sum_a2"),
+        "undetectable_fraction": _share("sum_u", "sum_u2"),
+        "undetectable_type_fraction": _share("sum_w", "sum_w2"),
+    },
+)
 
 
 #: survivors sampled for the copies' expected drift mass when that is cheaper than all of them
@@ -204,8 +235,8 @@ def _step(
 
 @njit(cache=True, nogil=True)
 def _populations(gen, n_paths, n_agents, alpha, beta, q, steps, run_steps):  # pragma: no cover
-    """Simulate ``n_paths`` populations; return the accumulators (see ``_A`` ...)."""
-    acc = np.zeros(_N_ACC, dtype=np.float64)
+    """Simulate ``n_paths`` populations; return the accumulators (see ``_ACC``)."""
+    acc = np.zeros(len(_ACC), dtype=np.float64)
     p = np.empty(n_agents, dtype=np.float64)
     lg = np.empty(n_agents, dtype=np.float64)  # log1p(-p)
     det = np.empty(n_agents, dtype=np.bool_)
@@ -228,9 +259,9 @@ def _populations(gen, n_paths, n_agents, alpha, beta, q, steps, run_steps):  # p
                 gen, p, lg, det, aligned, flag, removed, pool_p, pool_lg, pool_d, steps - t - 1
             )
             mass += expected
-        acc[_STEPS] += run_steps
+        acc[_ACC.steps] += run_steps
         if run_steps < steps:
-            acc[_CENSORED] += 1.0
+            acc[_ACC.censored] += 1.0
             continue
         n_al = 0
         n_und = 0
@@ -246,10 +277,15 @@ def _populations(gen, n_paths, n_agents, alpha, beta, q, steps, run_steps):  # p
         u = n_und / n_agents
         w = n_type / n_agents
         m = mass / n_agents
-        for j, x in ((_A, a), (_U, u), (_W, w), (_M, m)):
-            acc[j] += x
-            acc[j + 1] += x * x
-        acc[_AM] += a * m
+        acc[_ACC.sum_a] += a
+        acc[_ACC.sum_a2] += a * a
+        acc[_ACC.sum_u] += u
+        acc[_ACC.sum_u2] += u * u
+        acc[_ACC.sum_w] += w
+        acc[_ACC.sum_w2] += w * w
+        acc[_ACC.sum_m] += m
+        acc[_ACC.sum_m2] += m * m
+        acc[_ACC.sum_am] += a * m
     return acc
 
 
@@ -261,31 +297,18 @@ def run_population(
     drift-probability mass ``m`` per agent (its expectation is that of the aligned agents'
     summed drift probability over ``agents``; see the module docstring)."""
     acc = _populations(gen, 1, int(agents), float(alpha), float(beta), float(q), steps, steps)
-    return float(acc[_A]), float(acc[_U]), float(acc[_W]), float(acc[_M])
+    return (
+        float(acc[_ACC.sum_a]),
+        float(acc[_ACC.sum_u]),
+        float(acc[_ACC.sum_w]),
+        float(acc[_ACC.sum_m]),
+    )
 
 
-def _t_half_width(sd_of_mean: float, n: int, level: float) -> float:
-    """Student-t half-width: a few dozen populations are too few for the normal quantile
-    (at 99.9% it covers 99.7% of Gaussian data with n = 24)."""
-    return float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd_of_mean
-
-
-def _share(total: float, total_sq: float, n: int, censored: int, level: float) -> Estimate:
-    """Mean of per-population shares in [0, 1], Student-t interval; the whole range when
-    censored."""
-    if censored or n < 2:
-        est = total / n if n and not censored else math.nan
-        return Estimate(est, 0.0, 1.0, n + censored, level, "t")
-    mean = total / n
-    var = max(total_sq - n * mean * mean, 0.0) / (n - 1)
-    half = _t_half_width(math.sqrt(var / n), n, level)
-    return Estimate(mean, max(mean - half, 0.0), min(mean + half, 1.0), n, level, "t")
-
-
-def _ratio(acc: np.ndarray, n: int, censored: int, level: float) -> Estimate:
+def _ratio(acc: dict[str, float], n: int, censored: int, level: float) -> Estimate:
     r"""Pooled ratio :math:`\sum m / \sum a` with its delta-method interval (Student-t
     quantile): :math:`\mathrm{Var}(\hat r) \approx \mathrm{Var}(m - r a) / (n \bar a^2)`."""
-    sa, sa2, sm, sm2, sam = (float(acc[j]) for j in (_A, _A + 1, _M, _M + 1, _AM))
+    sa, sa2, sm, sm2, sam = (acc[k] for k in ("sum_a", "sum_a2", "sum_m", "sum_m2", "sum_am"))
     if censored or n < 2 or sa <= 0.0:
         est = sm / sa if sa > 0 and not censored else math.nan
         return Estimate(est, 0.0, 1.0, n + censored, level, "delta-t")
@@ -293,7 +316,7 @@ def _ratio(acc: np.ndarray, n: int, censored: int, level: float) -> Estimate:
     abar = sa / n
     # sum of (m - r a)^2 (the residuals' mean is exactly 0)
     ss = max(sm2 - 2.0 * r * sam + r * r * sa2, 0.0)
-    half = _t_half_width(math.sqrt(ss / (n - 1) / n) / abar, n, level)
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * (math.sqrt(ss / (n - 1) / n) / abar)
     return Estimate(r, max(r - half, 0.0), r + half, n, level, "delta-t")
 
 
@@ -330,15 +353,11 @@ class ClymerEvolutionSimulator(Simulator):
         _populations(np.random.default_rng(0), 1, 2, 0.5, 1.0, 0.5, 1, 1)
 
     def summarize(self, model, totals, paths, level, interval):
-        censored = int(totals[_CENSORED])
-        n = paths - censored
-        est = {
-            "aligned_fraction": _share(totals[_A], totals[_A + 1], n, censored, level),
-            "undetectable_fraction": _share(totals[_U], totals[_U + 1], n, censored, level),
-            "undetectable_type_fraction": _share(totals[_W], totals[_W + 1], n, censored, level),
-            "mean_drift_probability": _ratio(totals, n, censored, level),
-        }
-        return {k: est[k] for k in self.quantities}, censored, int(totals[_STEPS])
+        est, censored, steps = _SUMMARY(totals, paths, level, interval)
+        est["mean_drift_probability"] = _ratio(
+            _SUMMARY.read(totals), paths - censored, censored, level
+        )
+        return {k: est[k] for k in self.quantities}, censored, steps
 
     def tolerance(self, model: Model, name: str) -> float:
         """The stated finite-population allowance (see

@@ -45,6 +45,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from driftkit.montecarlo.engine.accumulators import layout
 from driftkit.montecarlo.engine.core import Simulator, register_simulator
 from driftkit.montecarlo.engine.stats import Estimate, mean_interval
 from driftkit.theory import Model
@@ -56,10 +57,22 @@ __all__ = ["ClymerGradientSimulator"]
 _U = 2.0**-53  # unit roundoff of a double
 #: independent draws of the per-sample gradient at the start state per run (``drift_*``)
 DRIFT_SAMPLES = 64
-#: accumulator layout: start-state gradient sums (4 x sum, sum of squares, sum of |.|), the
-#: same for the end states, then the number of censored runs and the steps taken
-_FIRST, _FINAL, _CENSORED, _STEPS = 0, 12, 24, 25
-_N_ACC = 26
+#: the accumulators: for each state variable (capability, alignment, bias, variance, in
+#: that order) the sum, sum of squares and sum of absolute values of the start-state
+#: gradient draws (``first_*``), the same of the end states (``final_*``), then the
+#: censored runs and the steps taken. The kernel fills a block of three slots per variable
+#: from its block's first slot (``first_capability``, ``final_capability``) at stride 3.
+_ACC = layout(
+    "ClymerGradientAcc",
+    *(
+        f"{block}_{name}{part}"
+        for block in ("first", "final")
+        for name in STATE
+        for part in ("", "_sq", "_abs")
+    ),
+    "censored",
+    "steps",
+)
 
 
 @njit(cache=True, nogil=True)
@@ -88,14 +101,16 @@ def _runs(
     Each run first draws ``n_drift`` independent gradients at the start state (the
     ``drift_*`` estimates), then trains from the start state.
     """
-    acc = np.zeros(26, dtype=np.float64)
+    acc = np.zeros(len(_ACC), dtype=np.float64)
+    first = _ACC.first_capability
+    final = _ACC.final_capability
     for _ in range(n_paths):
         for _ in range(n_drift):
             g = _gradient(gen, c0, a0, b0, v0, eps, p, w, noise, kappa)
             for j in range(4):
-                acc[3 * j] += g[j]
-                acc[3 * j + 1] += g[j] * g[j]
-                acc[3 * j + 2] += abs(g[j])
+                acc[first + 3 * j] += g[j]
+                acc[first + 3 * j + 1] += g[j] * g[j]
+                acc[first + 3 * j + 2] += abs(g[j])
         c, a, b, v = c0, a0, b0, v0
         for _ in range(run_steps):
             _, qa, qb, gv = _gradient(gen, c, a, b, v, eps, p, w, noise, kappa)
@@ -104,12 +119,12 @@ def _runs(
             b += lr * qb
             v += lr * gv
         for j, x in enumerate((c, a, b, v)):
-            acc[12 + 3 * j] += x
-            acc[12 + 3 * j + 1] += x * x
-            acc[12 + 3 * j + 2] += abs(x)
+            acc[final + 3 * j] += x
+            acc[final + 3 * j + 1] += x * x
+            acc[final + 3 * j + 2] += abs(x)
         if run_steps < steps:
-            acc[24] += 1.0
-        acc[25] += run_steps
+            acc[_ACC.censored] += 1.0
+        acc[_ACC.steps] += run_steps
     return acc
 
 
@@ -159,10 +174,11 @@ class ClymerGradientSimulator(Simulator):
 
     def summarize(self, model, totals, paths, level, interval):
         lr = model["lr"]
-        censored = int(totals[_CENSORED])
+        acc = _ACC.read(totals)
+        censored = int(acc["censored"])
         est: dict[str, Estimate] = {}
-        for j, name in enumerate(STATE):
-            s1, s2, sa = (float(x) for x in totals[_FIRST + 3 * j : _FIRST + 3 * j + 3])
+        for name in STATE:
+            s1, s2, sa = (acc[f"first_{name}{part}"] for part in ("", "_sq", "_abs"))
             n_g = paths * DRIFT_SAMPLES
             e = _mean(s1, s2, sa, n_g, level, 0.0)
             est[f"drift_{name}"] = Estimate(
@@ -171,13 +187,13 @@ class ClymerGradientSimulator(Simulator):
             if censored:
                 est[f"mean_{name}"] = Estimate(math.nan, -math.inf, math.inf, paths, level, "clt")
                 continue
-            s1, s2, sa = (float(x) for x in totals[_FINAL + 3 * j : _FINAL + 3 * j + 3])
+            s1, s2, sa = (acc[f"final_{name}{part}"] for part in ("", "_sq", "_abs"))
             extra = 0.0
             if name == "capability":  # rounding of the n additions c += lr in each run
                 n_steps = model["steps"]
                 extra = 2.0 * n_steps * _U * (abs(model["capability0"]) + lr * n_steps)
             est[f"mean_{name}"] = _mean(s1, s2, sa, paths, level, extra)
-        return {k: est[k] for k in self.quantities}, censored, int(totals[_STEPS])
+        return {k: est[k] for k in self.quantities}, censored, int(acc["steps"])
 
     def tolerance(self, model: Model, name: str) -> float:
         """The stated allowance of the approximate means: ``5 lr`` (alignment, bias) and

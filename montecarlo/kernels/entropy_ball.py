@@ -64,15 +64,20 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from driftkit.montecarlo.engine.accumulators import layout
 from driftkit.montecarlo.engine.core import Simulator, register_simulator
 from driftkit.montecarlo.engine.rare import (
     SPLIT_ACC,
     Splitting,
     SplittingPlan,
     levels_by_log_probability,
+    pop_particle,
+    settle_particle,
+    start_tree,
     tally_tree,
+    tree_stack,
 )
-from driftkit.montecarlo.engine.stats import Estimate, censored_proportion, censored_time_mean
+from driftkit.montecarlo.engine.stats import CensoredMean, Proportion, Summary
 from driftkit.theory import Model
 from driftkit.theory.entropy_ball import EntropyBall
 from numba import njit
@@ -88,6 +93,32 @@ LEVEL_SHELL = 0.05
 #: splitting: a particle is given up where its chance to reach its level is below
 #: HOPELESS times the stage's probability (a relative bias below HOPELESS per stage)
 HOPELESS = 1e-6
+
+
+#: the naive kernel's accumulators: paths stopped at a, at R, censored; the hops; the
+#: sums of the time (a censored path's accumulated time) and its square
+_ACC = layout("EntropyBallAcc", "returned", "escaped", "censored", "steps", "sum_t", "sum_t2")
+_SUMMARY = Summary(
+    _ACC,
+    {
+        "return_probability": Proportion("returned", "censored"),
+        # censored paths enter with their accumulated time, a lower bound: open above
+        "mean_exit_time": CensoredMean("sum_t", "sum_t2", "censored"),
+    },
+)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _hop(gen, r, rho, d):  # pragma: no cover
+    """The radius after one hop from radius ``r``: the exit point of the ball of radius
+    ``rho`` around the current point (exact; see the module docstring)."""
+    if d == 1:
+        return abs(r + rho) if gen.random() < 0.5 else abs(r - rho)
+    z = gen.standard_normal()
+    c = gen.chisquare(d - 1)
+    n2 = z * z + c
+    along = r + rho * z / math.sqrt(n2)
+    return math.sqrt(along * along + rho * rho * c / n2)
 
 
 @njit(cache=True, nogil=True)
@@ -112,14 +143,7 @@ def _paths(gen, n_paths, d, sigma, a, R, r0, eps, max_steps):  # pragma: no cove
             rho = R - r
             if inner and r - a < rho:
                 rho = r - a
-            if d == 1:
-                r = abs(r + rho) if gen.random() < 0.5 else abs(r - rho)
-            else:
-                z = gen.standard_normal()
-                c = gen.chisquare(d - 1)
-                n2 = z * z + c
-                along = r + rho * z / math.sqrt(n2)
-                r = math.sqrt(along * along + rho * rho * c / n2)
+            r = _hop(gen, r, rho, d)
             t += rho * rho * inv
             k += 1
             if inner and r - a <= eps:
@@ -131,17 +155,14 @@ def _paths(gen, n_paths, d, sigma, a, R, r0, eps, max_steps):  # pragma: no cove
         steps += k
         sum_t += t
         sum_t2 += t * t
-    acc = np.empty(6, dtype=np.float64)
-    acc[0] = returned
-    acc[1] = escaped
-    acc[2] = censored
-    acc[3] = steps
-    acc[4] = sum_t
-    acc[5] = sum_t2
+    acc = np.empty(len(_ACC), dtype=np.float64)
+    acc[_ACC.returned] = returned
+    acc[_ACC.escaped] = escaped
+    acc[_ACC.censored] = censored
+    acc[_ACC.steps] = steps
+    acc[_ACC.sum_t] = sum_t
+    acc[_ACC.sum_t2] = sum_t2
     return acc
-
-
-_ACC = ("returned", "escaped", "censored", "steps", "sum_t", "sum_t2")
 
 
 def stopping_bias(model: EntropyBall) -> dict[str, float]:
@@ -162,72 +183,43 @@ def stopping_bias(model: EntropyBall) -> dict[str, float]:
     return {"return_probability": ret, "mean_exit_time": time}
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _particle(gen, r, inner, shell, death, R, d, max_steps):  # pragma: no cover
+    """Walk one particle on spheres in the annulus ``(inner, R)`` from radius ``r`` until
+    it is within ``shell`` of ``inner`` (status 1), reaches ``death`` (2) or its hop
+    budget ends (0). ``(status, hops, radius)``."""
+    n = 0
+    while n < max_steps:
+        r = _hop(gen, r, min(r - inner, R - r), d)
+        n += 1
+        if r - inner <= shell:
+            return 1, n, r
+        if r >= death:
+            return 2, n, r
+    return 0, n, r
+
+
 @njit(cache=True, nogil=True)
 def _split_trees(
     gen, n_trees, d, r0, levels, shells, deaths, factor, R, max_steps
 ):  # pragma: no cover
     """Fixed-factor splitting trees of the radius walk; return
-    :data:`driftkit.montecarlo.engine.rare.SPLIT_ACC`. A particle at stage ``k`` walks on spheres in
-    the annulus ``(levels[k], R)`` until it is within ``shells[k]`` of ``levels[k]``
-    (split into ``factor`` copies there, or a hit at the last stage) or it reaches
-    ``deaths[k]`` (it dies)."""
+    :data:`driftkit.montecarlo.engine.rare.SPLIT_ACC`. A particle at stage ``k`` walks on
+    spheres in the annulus ``(levels[k], R)`` until it is within ``shells[k]`` of
+    ``levels[k]`` (split into ``factor`` copies where it is, or a hit at the last stage)
+    or it reaches ``deaths[k]`` (it dies)."""
     n_splits = levels.size - 1
-    cap = n_splits * factor + 2
-    stack_r = np.empty(cap)
-    stack_k = np.empty(cap, dtype=np.int64)
+    stack_r, stack_k = tree_stack(n_splits, factor)
     acc = np.zeros(len(SPLIT_ACC))
-    particles = 0
-    censored = 0
-    steps = 0
     for _ in range(n_trees):
-        stack_r[0] = r0
-        stack_k[0] = 0
-        top = 1
-        h = 0.0
-        c = 0.0
+        top, h, c = start_tree(stack_r, stack_k, r0)
         while top > 0:
-            top -= 1
-            r = stack_r[top]
-            k = stack_k[top]
-            inner = levels[k]
-            shell = shells[k]
-            death = deaths[k]
-            n = 0
-            status = 0
-            while n < max_steps:
-                rho = min(r - inner, R - r)
-                if d == 1:
-                    r = abs(r + rho) if gen.random() < 0.5 else abs(r - rho)
-                else:
-                    z = gen.standard_normal()
-                    chi = gen.chisquare(d - 1)
-                    n2 = z * z + chi
-                    along = r + rho * z / math.sqrt(n2)
-                    r = math.sqrt(along * along + rho * rho * chi / n2)
-                n += 1
-                if r - inner <= shell:
-                    status = 1
-                    break
-                if r >= death:
-                    status = 2
-                    break
-            steps += n
-            particles += 1
-            if status == 1:
-                if k == n_splits:
-                    h += 1.0
-                else:
-                    for _j in range(factor):
-                        stack_r[top] = r
-                        stack_k[top] = k + 1
-                        top += 1
-            elif status == 0:
-                censored += 1
-                c += float(factor) ** (n_splits - k)
+            top, r, k = pop_particle(stack_r, stack_k, top)
+            status, n, r = _particle(gen, r, levels[k], shells[k], deaths[k], R, d, max_steps)
+            top, h, c = settle_particle(
+                acc, stack_r, stack_k, top, status, r, k, n, n_splits, factor, h, c
+            )
         tally_tree(acc, h, c)
-    acc[6] = particles
-    acc[7] = censored
-    acc[8] = steps
     return acc
 
 
@@ -304,16 +296,7 @@ class EntropyBallSimulator(Simulator):
         return _paths(gen, n_paths, d, sigma, a, R, r0, eps, max_steps)
 
     def summarize(self, model, totals, paths, level, interval):
-        acc = dict(zip(_ACC, totals.tolist(), strict=True))
-        returned, censored = int(acc["returned"]), int(acc["censored"])
-        est: dict[str, Estimate] = {
-            "return_probability": censored_proportion(returned, censored, paths, level, interval),
-            # censored paths enter with their accumulated time, a lower bound: open above
-            "mean_exit_time": censored_time_mean(
-                acc["sum_t"], acc["sum_t2"], paths, censored, level
-            ),
-        }
-        return est, censored, int(acc["steps"])
+        return _SUMMARY(totals, paths, level, interval)
 
 
 register_simulator(EntropyBallSimulator())

@@ -20,13 +20,27 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from driftkit.montecarlo.engine.accumulators import layout
 from driftkit.montecarlo.engine.core import Simulator, register_simulator
-from driftkit.montecarlo.engine.stats import Estimate, censored_proportion, mean_interval
+from driftkit.montecarlo.engine.stats import CensoredMean, Proportion, Summary
 from driftkit.theory import Model
 from driftkit.theory.fisher_geometric import FisherGeometric
 from numba import njit
 
 __all__ = ["FisherGeometricSimulator"]
+
+
+#: the kernel's accumulators: mutations kept, undecided (a zero step budget), the steps,
+#: the sums of the gain g (0 for a rejected mutation) and g^2
+_ACC = layout("FisherGeometricAcc", "kept", "censored", "steps", "sum_g", "sum_g2")
+_SUMMARY = Summary(
+    _ACC,
+    {
+        "beneficial_probability": Proportion("kept", "censored"),
+        # the gain is >= 0; an undecided trial could have gained up to z: open above
+        "expected_progress": CensoredMean("sum_g", "sum_g2", "censored"),
+    },
+)
 
 
 @njit(cache=True, nogil=True)
@@ -53,12 +67,12 @@ def _trials(gen, n_paths, d, z, sigma, max_steps):  # pragma: no cover
             g = z - math.sqrt(r2)
             sum_g += g
             sum_g2 += g * g
-    acc = np.empty(5, dtype=np.float64)
-    acc[0] = kept
-    acc[1] = censored
-    acc[2] = steps
-    acc[3] = sum_g
-    acc[4] = sum_g2
+    acc = np.empty(len(_ACC), dtype=np.float64)
+    acc[_ACC.kept] = kept
+    acc[_ACC.censored] = censored
+    acc[_ACC.steps] = steps
+    acc[_ACC.sum_g] = sum_g
+    acc[_ACC.sum_g2] = sum_g2
     return acc
 
 
@@ -69,9 +83,6 @@ def _bare_normals(gen, n):  # pragma: no cover
     for _ in range(n):
         acc += gen.standard_normal()
     return acc
-
-
-_ACC = ("kept", "censored", "steps", "sum_g", "sum_g2")
 
 
 class FisherGeometricSimulator(Simulator):
@@ -88,19 +99,7 @@ class FisherGeometricSimulator(Simulator):
         return _trials(gen, n_paths, d, z, sigma, max_steps)
 
     def summarize(self, model, totals, paths, level, interval):
-        acc = dict(zip(_ACC, totals.tolist(), strict=True))
-        kept, censored = int(acc["kept"]), int(acc["censored"])
-        est: dict[str, Estimate] = {
-            "beneficial_probability": censored_proportion(kept, censored, paths, level, interval)
-        }
-        if paths >= 2:
-            mean, low, high = mean_interval(acc["sum_g"], acc["sum_g2"], paths, level)
-        else:
-            mean, low, high = acc["sum_g"] / paths, 0.0, math.inf
-        if censored:
-            high = math.inf  # an undecided trial could have gained up to z: open above
-        est["expected_progress"] = Estimate(mean, max(low, 0.0), high, paths, level, "clt")
-        return est, censored, int(acc["steps"])
+        return _SUMMARY(totals, paths, level, interval)
 
 
 register_simulator(FisherGeometricSimulator())

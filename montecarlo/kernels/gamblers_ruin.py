@@ -40,12 +40,13 @@ import dataclasses
 import math
 
 import numpy as np
+from driftkit.montecarlo.engine.accumulators import layout
 from driftkit.montecarlo.engine.core import Simulator, register_simulator
 from driftkit.montecarlo.engine.rare import IS_ACC, ImportanceSampling, tally_weight
 from driftkit.montecarlo.engine.stats import (
-    Estimate,
-    censored_proportion,
-    censored_time_mean,
+    CensoredMean,
+    Proportion,
+    Summary,
     normal_estimate,
     proportion_interval,
 )
@@ -105,6 +106,30 @@ def _one_walk(gen, x, lo, hi, max_steps, table, t_up, t_move, bits, left):  # pr
         t += d
 
 
+#: the naive kernel's accumulators: paths that hit hi, lo, or neither (censored), the
+#: steps, the moving (non-holding) steps, the summed displacement X_T - x0, sum of T^2
+_ACC = layout(
+    "GamblersRuinAcc",
+    "escaped",
+    "ruined",
+    "censored",
+    "steps",
+    "moves",
+    "displacement",
+    "sum_t2",
+)
+_SUMMARY = Summary(
+    _ACC,
+    {
+        "escape_probability": Proportion("escaped", "censored"),
+        "ruin_probability": Proportion("ruined", "censored"),
+        # Exit time: censored paths count as max_steps, a lower bound, so the
+        # interval is open above when any path was censored.
+        "mean_exit_time": CensoredMean("steps", "sum_t2", "censored"),
+    },
+)
+
+
 @njit(cache=True, nogil=True)
 def _walk(gen, n_paths, x0, lo, hi, max_steps, table, t_up, t_move):  # pragma: no cover
     """Simulate ``n_paths`` walks; return the accumulators (see ``_ACC``)."""
@@ -129,18 +154,15 @@ def _walk(gen, n_paths, x0, lo, hi, max_steps, table, t_up, t_move):  # pragma: 
         steps += t
         displacement += x - x0
         sum_t2 += float(t) * float(t)
-    out = np.empty(7, dtype=np.float64)
-    out[0] = escaped
-    out[1] = ruined
-    out[2] = censored
-    out[3] = steps
-    out[4] = moves
-    out[5] = displacement
-    out[6] = sum_t2
+    out = np.empty(len(_ACC), dtype=np.float64)
+    out[_ACC.escaped] = escaped
+    out[_ACC.ruined] = ruined
+    out[_ACC.censored] = censored
+    out[_ACC.steps] = steps
+    out[_ACC.moves] = moves
+    out[_ACC.displacement] = displacement
+    out[_ACC.sum_t2] = sum_t2
     return out
-
-
-_ACC = ("escaped", "ruined", "censored", "steps", "moves", "displacement", "sum_t2")
 
 
 @njit(cache=True, nogil=True)
@@ -166,7 +188,7 @@ def _tilted_walk(
         steps += t
         if x != lo:  # on the event, or censored (its weight at the cut)
             tally_weight(acc, x == hi, math.exp(log_w))
-    acc[6] = steps
+    acc[IS_ACC.steps] = steps
     return acc
 
 
@@ -220,9 +242,9 @@ class _TiltedEscape(ImportanceSampling):
         allows for them as :class:`ImportanceSampling` does."""
         estimates, censored, steps = super().summarize(model, totals, paths, level, interval)
         e = estimates[self.quantity]
-        acc = dict(zip(IS_ACC, totals.tolist(), strict=True))
+        hits = int(IS_ACC.read(totals)["hits"])
         c = math.exp(self.log_scale(model))
-        low, high = proportion_interval(int(acc["hits"]), paths, level, interval)
+        low, high = proportion_interval(hits, paths, level, interval)
         high = max(c * high, e.ci_high) if censored else c * high
         estimates[self.quantity] = dataclasses.replace(e, ci_low=c * low, ci_high=high)
         return estimates, censored, steps
@@ -255,18 +277,9 @@ class GamblersRuinSimulator(Simulator):
         return _walk(gen, n_paths, x0, lo, hi, max_steps, table, t_up, t_move)
 
     def summarize(self, model, totals, paths, level, interval):
-        acc = dict(zip(_ACC, totals.tolist(), strict=True))
-        escaped, ruined, censored = (int(acc[k]) for k in ("escaped", "ruined", "censored"))
-        steps, moves, disp = (int(acc[k]) for k in ("steps", "moves", "displacement"))
-        est: dict[str, Estimate] = {
-            "escape_probability": censored_proportion(escaped, censored, paths, level, interval),
-            "ruin_probability": censored_proportion(ruined, censored, paths, level, interval),
-        }
-        # Exit time: censored paths count as max_steps, a lower bound, so the
-        # interval is open above when any path was censored.
-        est["mean_exit_time"] = censored_time_mean(
-            float(steps), acc["sum_t2"], paths, censored, level
-        )
+        est, censored, steps = _SUMMARY(totals, paths, level, interval)
+        acc = _SUMMARY.read(totals)
+        moves, disp = int(acc["moves"]), int(acc["displacement"])
         # Per-step law from all steps drawn. Every step is an independent draw
         # whatever the stopping rule, and by Wald's identities the ratio
         # estimators below have the i.i.d. (multinomial) variance asymptotically.

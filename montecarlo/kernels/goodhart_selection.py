@@ -24,13 +24,42 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from driftkit.montecarlo.engine.accumulators import layout
 from driftkit.montecarlo.engine.core import Simulator, register_simulator
-from driftkit.montecarlo.engine.stats import Estimate, censored_proportion, mean_interval
+from driftkit.montecarlo.engine.stats import Mean, Proportion, Summary
 from driftkit.theory import Model
 from driftkit.theory.goodhart_selection import GoodhartSelection
 from numba import njit
 
 __all__ = ["GoodhartSelectionSimulator"]
+
+
+#: the kernel's accumulators: candidates selected (a > c), selected and deceptive (v < 0),
+#: the sums of their v and v^2, the same for the top fraction (a > z_q)
+_ACC = layout(
+    "GoodhartSelectionAcc",
+    "n_sel",
+    "n_dec",
+    "sum_v",
+    "sum_v2",
+    "n_top",
+    "n_top_dec",
+    "sum_t",
+    "sum_t2",
+)
+#: one candidate per path, never censored (the steps are the paths)
+_SUMMARY = Summary(
+    _ACC,
+    {
+        "deceptive_probability": Proportion("n_dec"),
+        "false_pass_rate": Proportion("n_dec", of="n_sel"),
+        "selected_true_mean": Mean("sum_v", "sum_v2", of="n_sel"),
+        "top_fraction_true_mean": Mean("sum_t", "sum_t2", of="n_top"),
+        "top_fraction_deceptive_rate": Proportion("n_top_dec", of="n_top"),
+    },
+    censored=None,
+    steps=None,
+)
 
 
 @njit(cache=True, nogil=True)
@@ -60,33 +89,16 @@ def _paths(gen, n_paths, rho, c, z_q):  # pragma: no cover
             sum_t2 += v * v
             if v < 0.0:
                 n_top_dec += 1
-    acc = np.empty(8, dtype=np.float64)
-    acc[0] = n_sel
-    acc[1] = n_dec
-    acc[2] = sum_v
-    acc[3] = sum_v2
-    acc[4] = n_top
-    acc[5] = n_top_dec
-    acc[6] = sum_t
-    acc[7] = sum_t2
+    acc = np.empty(len(_ACC), dtype=np.float64)
+    acc[_ACC.n_sel] = n_sel
+    acc[_ACC.n_dec] = n_dec
+    acc[_ACC.sum_v] = sum_v
+    acc[_ACC.sum_v2] = sum_v2
+    acc[_ACC.n_top] = n_top
+    acc[_ACC.n_top_dec] = n_top_dec
+    acc[_ACC.sum_t] = sum_t
+    acc[_ACC.sum_t2] = sum_t2
     return acc
-
-
-_ACC = ("n_sel", "n_dec", "sum_v", "sum_v2", "n_top", "n_top_dec", "sum_t", "sum_t2")
-
-
-def _rate(k: int, n: int, level: float, interval: str) -> Estimate:
-    if n == 0:  # nothing selected: no information
-        return Estimate(math.nan, 0.0, 1.0, 0, level, interval)
-    return censored_proportion(k, 0, n, level, interval)
-
-
-def _mean(total: float, total_sq: float, n: int, level: float) -> Estimate:
-    if n < 2:
-        est = total / n if n else math.nan
-        return Estimate(est, -math.inf, math.inf, n, level, "clt")
-    mean, low, high = mean_interval(total, total_sq, n, level)
-    return Estimate(mean, low, high, n, level, "clt")
 
 
 class GoodhartSelectionSimulator(Simulator):
@@ -109,18 +121,7 @@ class GoodhartSelectionSimulator(Simulator):
         return _paths(gen, n_paths, rho, c, z_q)  # max_steps: one step per path
 
     def summarize(self, model, totals, paths, level, interval):
-        acc = dict(zip(_ACC, totals.tolist(), strict=True))
-        n_sel, n_dec, n_top, n_top_dec = (
-            int(acc[k]) for k in ("n_sel", "n_dec", "n_top", "n_top_dec")
-        )
-        est = {
-            "deceptive_probability": censored_proportion(n_dec, 0, paths, level, interval),
-            "false_pass_rate": _rate(n_dec, n_sel, level, interval),
-            "selected_true_mean": _mean(acc["sum_v"], acc["sum_v2"], n_sel, level),
-            "top_fraction_true_mean": _mean(acc["sum_t"], acc["sum_t2"], n_top, level),
-            "top_fraction_deceptive_rate": _rate(n_top_dec, n_top, level, interval),
-        }
-        return {k: est[k] for k in self.quantities}, 0, paths
+        return _SUMMARY(totals, paths, level, interval, self.quantities)
 
 
 register_simulator(GoodhartSelectionSimulator())

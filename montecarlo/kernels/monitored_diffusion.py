@@ -28,8 +28,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from driftkit.montecarlo.engine.accumulators import layout
 from driftkit.montecarlo.engine.core import Simulator, register_simulator
-from driftkit.montecarlo.engine.stats import Estimate, censored_proportion, censored_time_mean
+from driftkit.montecarlo.engine.stats import CensoredMean, Proportion, Summary
 from driftkit.theory import Model
 from driftkit.theory.monitored_diffusion import MonitoredDiffusion
 from numba import njit
@@ -38,6 +39,23 @@ __all__ = ["MonitoredDiffusionSimulator"]
 
 #: exp(-a) is exactly 0.0 in double precision for a > 745.2: no uniform can fall below it
 _NEGLIGIBLE = 746.0
+
+
+#: the kernel's accumulators: paths that hit hi, hit lo, were caught, were censored; the
+#: steps; sums of the end time (a censored path's elapsed time) and its square
+_ACC = layout(
+    "MonitoredDiffusionAcc", "escaped", "lowered", "caught", "censored", "steps", "sum_t", "sum_t2"
+)
+_SUMMARY = Summary(
+    _ACC,
+    {
+        "escape_probability": Proportion("escaped", "censored"),
+        "detection_probability": Proportion("caught", "censored"),
+        # Censored paths contribute their elapsed time, a lower bound: the
+        # interval is then open above.
+        "mean_time": CensoredMean("sum_t", "sum_t2", "censored"),
+    },
+)
 
 
 @njit(cache=True, nogil=True)
@@ -101,18 +119,15 @@ def _paths(gen, n_paths, x0, lo, hi, mu, sigma, kappa, dt, max_steps):  # pragma
         steps += k
         sum_t += end
         sum_t2 += end * end
-    acc = np.empty(7, dtype=np.float64)
-    acc[0] = escaped
-    acc[1] = lowered
-    acc[2] = caught
-    acc[3] = censored
-    acc[4] = steps
-    acc[5] = sum_t
-    acc[6] = sum_t2
+    acc = np.empty(len(_ACC), dtype=np.float64)
+    acc[_ACC.escaped] = escaped
+    acc[_ACC.lowered] = lowered
+    acc[_ACC.caught] = caught
+    acc[_ACC.censored] = censored
+    acc[_ACC.steps] = steps
+    acc[_ACC.sum_t] = sum_t
+    acc[_ACC.sum_t2] = sum_t2
     return acc
-
-
-_ACC = ("escaped", "lowered", "caught", "censored", "steps", "sum_t", "sum_t2")
 
 
 class MonitoredDiffusionSimulator(Simulator):
@@ -129,16 +144,24 @@ class MonitoredDiffusionSimulator(Simulator):
         return _paths(gen, n_paths, x0, lo, hi, mu, sigma, kappa, dt, max_steps)
 
     def summarize(self, model, totals, paths, level, interval):
-        acc = dict(zip(_ACC, totals.tolist(), strict=True))
-        escaped, caught, censored = (int(acc[k]) for k in ("escaped", "caught", "censored"))
-        est: dict[str, Estimate] = {
-            "escape_probability": censored_proportion(escaped, censored, paths, level, interval),
-            "detection_probability": censored_proportion(caught, censored, paths, level, interval),
-        }
-        # Censored paths contribute their elapsed time, a lower bound: the
-        # interval is then open above.
-        est["mean_time"] = censored_time_mean(acc["sum_t"], acc["sum_t2"], paths, censored, level)
-        return {k: est[k] for k in self.quantities}, censored, int(acc["steps"])
+        return _SUMMARY(totals, paths, level, interval, self.quantities)
+
+    def time_step_warning(self, model: Model, result) -> str | None:
+        """Warn when ``dt`` may bias an estimate by more than its interval's half-width.
+
+        ``mean_time``: a crossing is recorded at the midpoint of its step, a bias of at
+        most ``dt / 2``; the catch time is exact.
+        Two barriers: the bridge tests treat a step's crossings of ``hi`` and ``lo`` as
+        independent, an error only when the bridge spans both, of order
+        ``exp(-2 (hi - lo)^2 / (sigma^2 dt))`` per path (it exits in one step).
+        """
+        from driftkit.montecarlo.engine.core import time_step_bias_warning
+
+        dt, lo, hi, sigma = model["dt"], model["lo"], model["hi"], model["sigma"]
+        both = math.exp(-2.0 * (hi - lo) ** 2 / (sigma * sigma * dt)) if math.isfinite(lo) else 0.0
+        biases = {"mean_time": dt / 2, "escape_probability": both, "detection_probability": both}
+        how = "crossings recorded at the step midpoint; bridge crossings of both barriers"
+        return time_step_bias_warning(result, dt, biases, how)
 
 
 register_simulator(MonitoredDiffusionSimulator())

@@ -23,16 +23,36 @@ compared with the same fixation proportion, allowing its proven error bound
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
+from driftkit.montecarlo.engine.accumulators import layout
 from driftkit.montecarlo.engine.core import Simulator, register_simulator
-from driftkit.montecarlo.engine.stats import Estimate, censored_proportion, censored_time_mean
+from driftkit.montecarlo.engine.stats import CensoredMean, Proportion, Summary
 from driftkit.theory import Model
 from driftkit.theory.moran import Moran, diffusion_error_bound
 from numba import njit
 
 __all__ = ["MoranSimulator"]
+
+
+#: the kernel's accumulators: paths fixed, lost, censored; the moves; sums of the events
+#: T (a censored path's budget) and T^2, over all paths and over the fixed ones
+_ACC = layout(
+    "MoranAcc", "fixed", "lost", "censored", "moves", "sum_t", "sum_t2", "sum_fix", "sum_fix2"
+)
+_FIXATION = Proportion("fixed", "censored")
+_SUMMARY = Summary(
+    _ACC,
+    {
+        "fixation_probability": _FIXATION,
+        "mean_absorption_time": CensoredMean("sum_t", "sum_t2", "censored"),
+        # conditional on fixing (no information if no path fixed); censored paths might
+        # fix later (after more than max_steps events), which only raises the mean: the
+        # interval opens above
+        "mean_fixation_time": CensoredMean("sum_fix", "sum_fix2", "censored", of="fixed"),
+        "diffusion_fixation_probability": _FIXATION,
+    },
+    steps="sum_t",
+)
 
 
 @njit(cache=True, nogil=True)
@@ -74,19 +94,16 @@ def _paths(gen, n_paths, n, r, i0, max_steps):  # pragma: no cover
             lost += 1
         else:
             censored += 1
-    out = np.empty(8, dtype=np.float64)
-    out[0] = fixed
-    out[1] = lost
-    out[2] = censored
-    out[3] = moves
-    out[4] = sum_t
-    out[5] = sum_t2
-    out[6] = sum_fix
-    out[7] = sum_fix2
+    out = np.empty(len(_ACC), dtype=np.float64)
+    out[_ACC.fixed] = fixed
+    out[_ACC.lost] = lost
+    out[_ACC.censored] = censored
+    out[_ACC.moves] = moves
+    out[_ACC.sum_t] = sum_t
+    out[_ACC.sum_t2] = sum_t2
+    out[_ACC.sum_fix] = sum_fix
+    out[_ACC.sum_fix2] = sum_fix2
     return out
-
-
-_ACC = ("fixed", "lost", "censored", "moves", "sum_t", "sum_t2", "sum_fix", "sum_fix2")
 
 
 class MoranSimulator(Simulator):
@@ -122,25 +139,7 @@ class MoranSimulator(Simulator):
         return 0.0
 
     def summarize(self, model, totals, paths, level, interval):
-        acc = dict(zip(_ACC, totals.tolist(), strict=True))
-        fixed, censored = int(acc["fixed"]), int(acc["censored"])
-        fix = censored_proportion(fixed, censored, paths, level, interval)
-        absorption = censored_time_mean(acc["sum_t"], acc["sum_t2"], paths, censored, level)
-        if fixed == 0:  # no fixed path: no information on the conditional mean
-            fixation_time = Estimate(math.nan, 0.0, math.inf, 0, level, "clt")
-        else:
-            # conditional on fixing; censored paths might fix later (after more than
-            # max_steps events), which only raises the mean: the interval opens above
-            fixation_time = censored_time_mean(
-                acc["sum_fix"], acc["sum_fix2"], fixed, censored, level
-            )
-        est = {
-            "fixation_probability": fix,
-            "mean_absorption_time": absorption,
-            "mean_fixation_time": fixation_time,
-            "diffusion_fixation_probability": fix,
-        }
-        return est, censored, int(acc["sum_t"])
+        return _SUMMARY(totals, paths, level, interval)
 
 
 register_simulator(MoranSimulator())

@@ -23,16 +23,48 @@ is always simulated (``max_steps >= 1``).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
+from driftkit.montecarlo.engine.accumulators import layout
 from driftkit.montecarlo.engine.core import Simulator, register_simulator
-from driftkit.montecarlo.engine.stats import Estimate, censored_proportion, mean_interval
+from driftkit.montecarlo.engine.stats import Mean, Proportion, Summary
 from driftkit.theory import Model
 from driftkit.theory.proxy_selection import ProxySelection
 from numba import njit
 
 __all__ = ["ProxySelectionSimulator"]
+
+
+#: the kernel's accumulators: first steps accepted and the sums of their changes of the
+#: observed and unobserved squared norms (and squares); the sums of the final observed,
+#: unobserved and total squared norms (and squares); the steps; censored walks
+_ACC = layout(
+    "ProxySelectionAcc",
+    "accepted1",
+    "dobs1",
+    "dobs1_sq",
+    "dunobs1",
+    "dunobs1_sq",
+    "obs",
+    "obs_sq",
+    "unobs",
+    "unobs_sq",
+    "total",
+    "total_sq",
+    "steps",
+    "censored",
+)
+_SUMMARY = Summary(
+    _ACC,
+    {
+        "acceptance_probability": Proportion("accepted1"),
+        "unobserved_drift_rate": Mean("dunobs1", "dunobs1_sq"),
+        "observed_drift_rate": Mean("dobs1", "dobs1_sq"),
+        # squared norms, >= 0; a censored walk's end is unknown
+        "expected_misalignment": Mean("total", "total_sq", "censored", low=0.0),
+        "expected_observed_misalignment": Mean("obs", "obs_sq", "censored", low=0.0),
+        "expected_unobserved_misalignment": Mean("unobs", "unobs_sq", "censored", low=0.0),
+    },
+)
 
 
 @njit(cache=True, nogil=True)
@@ -41,7 +73,7 @@ def _paths(gen, n_paths, d, k, sigma, tol, tau, steps, max_steps):  # pragma: no
     run = min(steps, max_steps)
     x = np.zeros(d)
     yo = np.zeros(max(k, 1))
-    acc = np.zeros(13)
+    acc = np.zeros(len(_ACC))
     for _ in range(n_paths):
         for j in range(d):
             x[j] = 0.0
@@ -66,48 +98,23 @@ def _paths(gen, n_paths, d, k, sigma, tol, tau, steps, max_steps):  # pragma: no
                     x[j] = v
                     un += v * v
                 if t == 0:
-                    acc[0] += 1.0
-                    acc[1] += sn - s
-                    acc[2] += (sn - s) ** 2
-                    acc[3] += un - u
-                    acc[4] += (un - u) ** 2
+                    acc[_ACC.accepted1] += 1.0
+                    acc[_ACC.dobs1] += sn - s
+                    acc[_ACC.dobs1_sq] += (sn - s) ** 2
+                    acc[_ACC.dunobs1] += un - u
+                    acc[_ACC.dunobs1_sq] += (un - u) ** 2
                 s = sn
                 u = un
-        acc[5] += s
-        acc[6] += s * s
-        acc[7] += u
-        acc[8] += u * u
-        acc[9] += s + u
-        acc[10] += (s + u) ** 2
-        acc[11] += run
+        acc[_ACC.obs] += s
+        acc[_ACC.obs_sq] += s * s
+        acc[_ACC.unobs] += u
+        acc[_ACC.unobs_sq] += u * u
+        acc[_ACC.total] += s + u
+        acc[_ACC.total_sq] += (s + u) ** 2
+        acc[_ACC.steps] += run
         if run < steps:
-            acc[12] += 1.0
+            acc[_ACC.censored] += 1.0
     return acc
-
-
-_ACC = (
-    "accepted1",
-    "dobs1",
-    "dobs1_sq",
-    "dunobs1",
-    "dunobs1_sq",
-    "obs",
-    "obs_sq",
-    "unobs",
-    "unobs_sq",
-    "total",
-    "total_sq",
-    "steps",
-    "censored",
-)
-
-
-def _mean(total: float, total_sq: float, n: int, level: float, censored: int = 0) -> Estimate:
-    if censored or n < 2:
-        # all these quantities are >= 0; a censored walk's end is unknown
-        return Estimate(math.nan if censored else total / n, 0.0, math.inf, n, level, "clt")
-    mean, low, high = mean_interval(total, total_sq, n, level)
-    return Estimate(mean, low, high, n, level, "clt")
 
 
 class ProxySelectionSimulator(Simulator):
@@ -138,21 +145,7 @@ class ProxySelectionSimulator(Simulator):
         return _paths(gen, n_paths, d, k, sigma, tol, tau, steps, max_steps)
 
     def summarize(self, model, totals, paths, level, interval):
-        a = dict(zip(_ACC, totals.tolist(), strict=True))
-        censored = int(a["censored"])
-        est: dict[str, Estimate] = {
-            "acceptance_probability": censored_proportion(
-                int(a["accepted1"]), 0, paths, level, interval
-            ),
-            "observed_drift_rate": _mean(a["dobs1"], a["dobs1_sq"], paths, level),
-            "unobserved_drift_rate": _mean(a["dunobs1"], a["dunobs1_sq"], paths, level),
-            "expected_misalignment": _mean(a["total"], a["total_sq"], paths, level, censored),
-            "expected_observed_misalignment": _mean(a["obs"], a["obs_sq"], paths, level, censored),
-            "expected_unobserved_misalignment": _mean(
-                a["unobs"], a["unobs_sq"], paths, level, censored
-            ),
-        }
-        return {q: est[q] for q in self.quantities}, censored, int(a["steps"])
+        return _SUMMARY(totals, paths, level, interval, self.quantities)
 
 
 register_simulator(ProxySelectionSimulator())

@@ -34,8 +34,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from driftkit.montecarlo.engine.accumulators import layout
 from driftkit.montecarlo.engine.core import Simulator, register_simulator
-from driftkit.montecarlo.engine.stats import censored_time_mean
+from driftkit.montecarlo.engine.stats import CensoredMean, Summary
 from driftkit.theory import Model
 from driftkit.theory.resetting_diffusion import ResettingDiffusion
 from numba import njit
@@ -44,6 +45,19 @@ __all__ = ["ResettingDiffusionSimulator"]
 
 #: below exp(-_SKIP) the bridge crossing probability is treated as 0 (no uniform drawn)
 _SKIP = 40.0
+
+
+#: the kernel's accumulators: paths that passed hi, censored paths, steps, resets, sums
+#: of the passage time (a censored path's time so far) and its square
+_ACC = layout("ResettingDiffusionAcc", "hit", "censored", "steps", "resets", "sum_t", "sum_t2")
+_SUMMARY = Summary(
+    _ACC,
+    {
+        # Passage time: censored paths count with their time so far, a lower bound,
+        # so the interval is open above when any path was censored.
+        "mean_first_passage_time": CensoredMean("sum_t", "sum_t2", "censored"),
+    },
+)
 
 
 @njit(cache=True, nogil=True)
@@ -101,17 +115,14 @@ def _paths(gen, n_paths, mu, sigma, rate, period, x0, hi, dt, max_steps):  # pra
         steps += k
         sum_t += t
         sum_t2 += t * t
-    out = np.empty(6, dtype=np.float64)
-    out[0] = hit
-    out[1] = censored
-    out[2] = steps
-    out[3] = resets
-    out[4] = sum_t
-    out[5] = sum_t2
+    out = np.empty(len(_ACC), dtype=np.float64)
+    out[_ACC.hit] = hit
+    out[_ACC.censored] = censored
+    out[_ACC.steps] = steps
+    out[_ACC.resets] = resets
+    out[_ACC.sum_t] = sum_t
+    out[_ACC.sum_t2] = sum_t2
     return out
-
-
-_ACC = ("hit", "censored", "steps", "resets", "sum_t", "sum_t2")
 
 
 class ResettingDiffusionSimulator(Simulator):
@@ -132,16 +143,17 @@ class ResettingDiffusionSimulator(Simulator):
         return _paths(gen, n_paths, mu, sigma, rate, period, x0, hi, dt, max_steps)
 
     def summarize(self, model, totals, paths, level, interval):
-        acc = dict(zip(_ACC, totals.tolist(), strict=True))
-        censored, steps = int(acc["censored"]), int(acc["steps"])
-        # Passage time: censored paths count with their time so far, a lower bound,
-        # so the interval is open above when any path was censored.
-        est = {
-            "mean_first_passage_time": censored_time_mean(
-                acc["sum_t"], acc["sum_t2"], paths, censored, level
-            )
-        }
-        return est, censored, steps
+        return _SUMMARY(totals, paths, level, interval)
+
+    def time_step_warning(self, model: Model, result) -> str | None:
+        """Warn when ``dt`` may bias the passage time by more than its interval's
+        half-width: a crossing is recorded at the midpoint of its piece (``h <= dt``), a
+        bias of at most ``dt / 2``; increments, resets and the bridge test are exact."""
+        from driftkit.montecarlo.engine.core import time_step_bias_warning
+
+        dt = model["dt"]
+        how = "crossings recorded at the step midpoint"
+        return time_step_bias_warning(result, dt, {"mean_first_passage_time": dt / 2}, how)
 
 
 register_simulator(ResettingDiffusionSimulator())

@@ -24,13 +24,29 @@ with :math:`u > 0` it is not compared (it ignores mutation). The deterministic
 from __future__ import annotations
 
 import numpy as np
+from driftkit.montecarlo.engine.accumulators import layout
 from driftkit.montecarlo.engine.core import Simulator, register_simulator
-from driftkit.montecarlo.engine.stats import censored_proportion, censored_time_mean
+from driftkit.montecarlo.engine.stats import CensoredMean, Proportion, Summary
 from driftkit.theory import Model
 from driftkit.theory.wright_fisher import WrightFisher
 from numba import njit
 
 __all__ = ["WrightFisherSimulator"]
+
+
+#: the kernel's accumulators: paths fixed, lost, censored; sums of the generations T
+#: (a censored path's budget) and T^2; the generations are the steps
+_ACC = layout("WrightFisherAcc", "fixed", "lost", "censored", "sum_t", "sum_t2")
+_FIXATION = Proportion("fixed", "censored")
+_SUMMARY = Summary(
+    _ACC,
+    {
+        "exact_fixation_probability": _FIXATION,
+        "mean_absorption_time": CensoredMean("sum_t", "sum_t2", "censored"),
+        "fixation_probability": _FIXATION,
+    },
+    steps="sum_t",
+)
 
 
 @njit(cache=True, nogil=True)
@@ -57,16 +73,13 @@ def _paths(gen, n_paths, n, x0, s, u, max_steps):  # pragma: no cover
         tf = float(t)
         sum_t += tf
         sum_t2 += tf * tf
-    out = np.empty(5, dtype=np.float64)
-    out[0] = fixed
-    out[1] = lost
-    out[2] = censored
-    out[3] = sum_t
-    out[4] = sum_t2
+    out = np.empty(len(_ACC), dtype=np.float64)
+    out[_ACC.fixed] = fixed
+    out[_ACC.lost] = lost
+    out[_ACC.censored] = censored
+    out[_ACC.sum_t] = sum_t
+    out[_ACC.sum_t2] = sum_t2
     return out
-
-
-_ACC = ("fixed", "lost", "censored", "sum_t", "sum_t2")
 
 
 class WrightFisherSimulator(Simulator):
@@ -105,18 +118,7 @@ class WrightFisherSimulator(Simulator):
         return 0.0
 
     def summarize(self, model, totals, paths, level, interval):
-        acc = dict(zip(_ACC, totals.tolist(), strict=True))
-        fixed, censored = int(acc["fixed"]), int(acc["censored"])
-        fix = censored_proportion(fixed, censored, paths, level, interval)
-        est = {
-            "exact_fixation_probability": fix,
-            "mean_absorption_time": censored_time_mean(
-                acc["sum_t"], acc["sum_t2"], paths, censored, level
-            ),
-            "fixation_probability": fix,
-        }
-        names = self.simulated_quantities(model)
-        return {k: est[k] for k in names}, censored, int(acc["sum_t"])
+        return _SUMMARY(totals, paths, level, interval, self.simulated_quantities(model))
 
 
 register_simulator(WrightFisherSimulator())

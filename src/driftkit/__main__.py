@@ -2,4 +2,5 @@
 
 from driftkit.montecarlo.app.cli import run
 
-run()
+if __name__ == "__main__":
+    run()
