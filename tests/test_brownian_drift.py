@@ -15,6 +15,7 @@ Simulation checks use validate() at 99.9% family-wise with fixed seeds.
 """
 
 import math
+import time
 
 import driftkit.montecarlo.kernels.brownian_drift
 import driftkit.theory.brownian_drift  # noqa: F401  (registers the model)
@@ -64,7 +65,9 @@ def classical(model):
 
 def green_mean_exit(model):
     """E[T] = int_lo^hi G(x0, y) m(y) dy with scale S' = exp(-2 mu y/s^2), speed 2/(s^2 S')."""
-    with mpmath.workdps(30):
+    # 30 digits plus what (Sb - S(y)) * speed(y) loses near hi: e^{2 mu N / s^2} (in digits)
+    scale = 2 * abs(model["mu"]) * (model["hi"] - model["lo"]) / model["sigma"] ** 2
+    with mpmath.workdps(30 + math.ceil(scale / math.log(10))):
         m, s = mpmath.mpf(model["mu"]), mpmath.mpf(model["sigma"])
         a, b, x0 = (mpmath.mpf(model[k]) for k in ("lo", "hi", "x0"))
         c = 2 * m / s**2
@@ -411,3 +414,75 @@ def test_registry_expressions_and_derivation():
     assert any("@book" in r.bibtex for r in m.references)
     assert "simulation time step" in m.parameter("dt").description
     assert np.isfinite(list(m.values().values())).all()
+
+
+# -- bounded evaluation at extreme parameters (issue 12) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("muv", "sv", "tv"),
+    [(1e3, 0.5, 2e-3), (1e3, 0.5, 2.1e-3), (1e6, 1e-3, 2e-6), (1e6, 1e-3, 2.000001e-6)],
+)
+def test_extreme_drift_escape_by_time_matches_the_one_barrier_law(muv, sv, tv):
+    # lo = 0, x0 = 1, hi = 3: the lower barrier is reached first with probability at most
+    # exp(-2 mu (x0 - lo) / s^2) < e^-8000, so P(escape by t) is the inverse Gaussian CDF of
+    # the passage over d = 2 (Borodin & Salminen 2.0.2): scipy's invgauss (to 1e-9 here) and
+    # the closed form in mpmath at 80 digits with log(ncdf) (no cancellation).
+    model = BrownianDrift(mu=muv, sigma=sv, lo=0, hi=3, x0=1, t=tv)
+    dv, lam_ = 2.0, 4.0 / sv**2
+    ref = stats.invgauss(mu=dv / muv / lam_, scale=lam_).cdf(tv)
+    with mpmath.workdps(80):
+        m_, s_, t_, d_ = (mpmath.mpf(v) for v in (muv, sv, tv, dv))
+        rt = s_ * mpmath.sqrt(t_)
+        exact = mpmath.ncdf((m_ * t_ - d_) / rt) + mpmath.exp(
+            2 * m_ * d_ / s_**2 + mpmath.log(mpmath.ncdf((-d_ - m_ * t_) / rt))
+        )
+    value = model.value("escape_by_time")
+    assert value == pytest.approx(float(exact), rel=1e-13)
+    assert value == pytest.approx(ref, rel=1e-8)
+
+
+def test_image_series_matches_the_derived_image_sum_at_high_precision():
+    # sympy's derived image sum (der.image_sum, its k-th term lambdified) summed over
+    # |k| <= 12 in mpmath at 400 digits: its terms carry e^{2 mu N / s^2} = e^{667} and
+    # 1 - erf(.) cancellations, which 400 digits resolve; the evaluator sums the same
+    # series rearranged (Girsanov's factor inside each image) at 30-60 digits.
+    der = _derive()
+    total = next(a for a in der.image_sum.args if isinstance(a, sp.Sum))
+    term = sp.lambdify(
+        (mu, sigma, n, N, sp.Symbol("t", positive=True), sp.Symbol("k", integer=True)),
+        der.image_sum / total * total.function,
+        modules="mpmath",
+    )
+    for muv, sv, x0v, tv in [(10.0, 0.3, 1.0, 0.2), (-5.0, 0.5, 2.9, 0.05), (0.0, 1.0, 1.0, 1.0)]:
+        with mpmath.workdps(400):
+            args = [mpmath.mpf(v) for v in (muv, sv, x0v, 3.0, tv)]
+            ref = float(sum(term(*args, kk) for kk in range(-12, 13)))
+        value = BrownianDrift(mu=muv, sigma=sv, lo=0, hi=3, x0=x0v, t=tv).value("escape_by_time")
+        assert value == pytest.approx(ref, rel=1e-13)
+
+
+def test_issue_12_extreme_cases_answer_fast_and_exactly():
+    # mu = -1e6, sigma = 1e-6 hung (the old image series ran to k ~ |mu| t / 2N = 1.7e6).
+    # P(escape by t) <= P(escape) = e^{-2 |mu| (hi - x0) / s^2} = e^{-4e18}: a float 0.
+    # mu = +1e6: P(escape by t) >= 1 - P(hit lo first) - P(T > t), both below e^{-1e12}.
+    for muv, sv, expected in [(-1e6, 1e-6, 0.0), (-1e4, 1e-4, 0.0), (1e6, 1e-6, 1.0)]:
+        start = time.perf_counter()
+        model = BrownianDrift(mu=muv, sigma=sv)
+        assert model.value("escape_by_time") == expected
+        assert model.value("escape_probability") == expected
+        assert time.perf_counter() - start < 2.0
+
+
+def test_normal_cdf_beyond_mpmath_range_matches_mpmath():
+    # _ncdf switches to the asymptotic series at |z| = 1e100; mpmath.ncdf itself works up to
+    # about 1e154, so both are compared there at 600 digits (the value e^{-z^2/2} needs
+    # about 2 log10|z| digits for its exponent: 300 are left).
+    from driftkit.theory.brownian_drift import _ncdf
+
+    with mpmath.workdps(600):
+        for z in (-1.5e100, -1e120, -3e150):
+            z = mpmath.mpf(z)
+            assert abs(_ncdf(z) / mpmath.ncdf(z) - 1) < mpmath.mpf(10) ** -250
+    with mpmath.workdps(30):
+        assert _ncdf(mpmath.mpf(-1e300)) > 0  # mpmath.ncdf raises OverflowError here

@@ -296,3 +296,54 @@ def test_validate_detects_a_wrong_formula():
     assert not res.ok
     assert not res["expected_progress"].agree
     assert res["beneficial_probability"].agree
+
+
+# -- issue 17, item 2: large noncentrality (z/sigma)^2 > 1e11, where scipy's ncx2.cdf is NaN --
+# References computed independently with mpmath at 40 digits (mpmath.mp.dps = 40):
+# * d = 3: the noncentral-chi density of R/sigma, f(r) = (r/rho)[phi(r - rho) - phi(r + rho)],
+#   rho = z/sigma; P_ben = mpmath.quad(f, (0, rho)), E[Delta] = sigma mpmath.quad((rho - r) f)
+#   (160 panels on (rho - 40, rho)); P_ben also by the route below (same 20 digits).
+# * d = 10^6: length/direction coordinates (l = |Z| ~ chi_d, c the cosine to the optimum):
+#   P_ben = mpmath.quad over l of chi_d(l) (1 - betainc(1/2, (d-1)/2, 0, l^2/(4 rho^2),
+#   regularized=True))/2 on 240 panels of sqrt(d) +- 60; E[Delta] = sigma times the 2-d
+#   mpmath.quad over (l, c) of (rho - sqrt(rho^2 - 2 rho l c + l^2))^+ chi_d(l)
+#   (1 - c^2)^((d-3)/2) / B((d-1)/2, 1/2) (about 10 minutes).
+# The released code gave NaN and 0 for all four.
+LARGE_NONCENTRALITY = [
+    # (d, z, sigma, P_ben, E[Delta])
+    (3, 1.0, 3e-6, 0.4999988031731587957, 1.1968223412042980338e-6),
+    (10**6, 1.0, 1.224e-6, 0.27026908123729623595, 2.0245661681090441029e-7),
+]
+
+
+@pytest.mark.parametrize(("dv", "zv", "sv", "p_ben", "progress"), LARGE_NONCENTRALITY)
+def test_large_noncentrality_matches_mpmath_reference(dv, zv, sv, p_ben, progress):
+    model = FisherGeometric(d=dv, z=zv, sigma=sv)
+    assert model.value("beneficial_probability") == pytest.approx(p_ben, rel=1e-9)
+    assert model.value("expected_progress") == pytest.approx(progress, rel=1e-9)
+
+
+def test_small_noncentrality_matches_poisson_series():
+    # P(chi'^2_50(0.25) < 0.25) by mpmath.nsum of the Poisson(lambda/2) mixture of
+    # regularised lower gammas, 40 digits: 1.336240359600658867e-48
+    value = FisherGeometric(d=50, z=1.0, sigma=2.0).value("beneficial_probability")
+    assert value == pytest.approx(1.336240359600658867e-48, rel=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.one_of(st.integers(1, 12), st.floats(1.0, 300.0).map(lambda e: int(10.0**e))),
+    st.floats(-300.0, 300.0).map(lambda e: 10.0**e),
+    st.floats(-300.0, 300.0).map(lambda e: 10.0**e),
+)
+def test_every_quantity_finite_and_bounded_across_the_range(dv, zv, sv):
+    """Issue 17 'Done when': finite everywhere (every true value is a finite double here),
+    probabilities in [0, 1/2] (the ball |y| < z lies in the half-space facing the optimum),
+    and 0 <= E[Delta] <= z P_ben (a kept step gains at most z)."""
+    model = FisherGeometric(d=dv, z=zv, sigma=sv)
+    p_ben = model.value("beneficial_probability")
+    progress = model.value("expected_progress")
+    assert 0.0 <= p_ben <= 0.5
+    assert math.isfinite(progress) and 0.0 <= progress <= zv * p_ben * (1 + 1e-12)
+    for name in ("optimal_normalized_step", "optimal_progress_rate", "optimal_success_rate"):
+        assert math.isfinite(model.value(name))

@@ -308,3 +308,44 @@ def test_validate_detects_a_wrong_formula():
     assert not res.ok
     assert not res["detection_probability"].agree
     assert res["escape_probability"].agree
+
+
+# -- bounded evaluation at extreme parameters (issue 12) -------------------------
+
+
+def test_stable_form_matches_the_derived_expressions_at_high_precision():
+    # Reference: sympy's dsolve solutions (monitored_diffusion._mp_function, the derived
+    # expressions with exponentials of both signs) in mpmath at 300 digits, where their
+    # cancellation (about 2 gamma L / sigma^2 / ln 10 < 100 digits here) is resolved.
+    import mpmath
+    from driftkit.theory.monitored_diffusion import _mp_function
+
+    for params in [
+        {"mu": 0.1, "sigma": 1.0, "kappa": 0.05, "lo": 0.0, "hi": 3.0, "x0": 1.0},
+        {"mu": -2.0, "sigma": 0.3, "kappa": 0.7, "lo": -1.0, "hi": 2.0, "x0": 1.9},
+        {"mu": 5.0, "sigma": 0.4, "kappa": 1e-6, "lo": 0.0, "hi": 1.0, "x0": 0.5},
+        {"mu": 0.3, "sigma": 0.5, "kappa": 0.0, "lo": 0.0, "hi": 2.0, "x0": 0.2},
+    ]:
+        model = MonitoredDiffusion(**params)
+        case = "general" if params["kappa"] > 0 else "no_killing"
+        for name in ("escape_probability", "mean_time") + (
+            ("detection_probability",) if case == "general" else ()
+        ):
+            with mpmath.workdps(300):
+                args = [params[k] for k in ("mu", "sigma", "kappa")]
+                args += [params["hi"] - params["lo"], params["x0"] - params["lo"]]
+                ref = float(_mp_function(name, case)(*(mpmath.mpf(a) for a in args)))
+            assert model.value(name) == pytest.approx(ref, rel=1e-14), (params, name)
+
+
+@pytest.mark.parametrize("sv", [1e-12, 1e-100, 5e-324])
+def test_tiny_sigma_gives_the_deterministic_limit(sv):
+    # sigma -> 0 (the old evaluator ran to 4000 digits and hung): the path moves at speed
+    # mu > 0 and reaches hi at t_d = (hi - x0)/mu unless the Poisson monitor fires first:
+    # P_esc = e^{-kappa t_d}, P_det = 1 - P_esc, E[tau] = (1 - e^{-kappa t_d})/kappa
+    # (corrections are O(sigma^2), below 1e-20 here).
+    model = MonitoredDiffusion(mu=0.5, sigma=sv, kappa=0.2, lo=0.0, hi=3.0, x0=1.0)
+    td = 2.0 / 0.5
+    assert model.value("escape_probability") == pytest.approx(math.exp(-0.2 * td), rel=1e-12)
+    assert model.value("detection_probability") == pytest.approx(-math.expm1(-0.2 * td), rel=1e-12)
+    assert model.value("mean_time") == pytest.approx(-math.expm1(-0.2 * td) / 0.2, rel=1e-12)

@@ -260,8 +260,9 @@ def test_large_barriers_are_overflow_safe():
     assert huge.value("kramers_time") == math.inf
     log_t = huge.log_value("mean_first_passage_time")
     assert log_t == pytest.approx(float(mpmath.log(well_bottom_closed_form(1.0, 30.0))), rel=1e-12)
-    # no barrier above the well bottom: the Kramers asymptotic does not apply
-    assert math.isnan(OrnsteinUhlenbeck(hi=-1.0, x0=-2.0).value("kramers_time"))
+    # no barrier above the well bottom: the passage from m to hi <= m takes no time
+    # (issue 12: never NaN; the description says "0 when hi <= m")
+    assert OrnsteinUhlenbeck(hi=-1.0, x0=-2.0).value("kramers_time") == 0.0
 
 
 def test_expressions_derivation_and_registry():
@@ -362,3 +363,42 @@ def test_validate_detects_a_wrong_formula():
     assert not res.ok
     assert not res["mean_first_passage_time"].agree
     assert res["stationary_exceedance"].agree
+
+
+# -- bounded evaluation at extreme parameters (issue 12) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("x0v", "hiv"),
+    [(-2e4, 1.0), (-3e5, -2e4), (-1e6, 5.0), (1.2e4, 1.2e4 + 1e-4), (5.0, 1.5e4), (-3.0, 1.1e4)],
+)
+def test_siegert_far_below_m_and_high_barrier_match_mpmath(x0v, hiv):
+    # theta = sigma = 1, m = 0: u0 = x0, u = hi. Reference: Siegert's integral
+    # E[T] = sqrt(pi) int_{u0}^{u} e^{w^2} erfc(-w) dw (Siegert 1951), mpmath quadrature
+    # at 40 digits with breakpoints (its exponent range is unbounded); compared in logs.
+    # The evaluator switches to asymptotic series beyond |u| = 1e4.
+    import mpmath
+
+    model = OrnsteinUhlenbeck(theta=1.0, sigma=1.0, m=0.0, x0=x0v, hi=hiv)
+    with mpmath.workdps(40):
+        a, b = mpmath.mpf(x0v), mpmath.mpf(hiv)
+        pts = sorted({a, b, *(p for p in (-1e4, -100, -1, 0, 1, 100, b - 1e-3) if a < p < b)})
+        ref = mpmath.log(
+            mpmath.sqrt(mpmath.pi) * mpmath.quad(lambda w: mpmath.exp(w * w) * mpmath.erfc(-w), pts)
+        )
+    assert model.log_value("mean_first_passage_time") == pytest.approx(float(ref), rel=1e-12)
+
+
+def test_tiny_sigma_gives_the_deterministic_limits():
+    # sigma = 5e-324 (the smallest double): u0, u overflow. From x0 < hi < m the motion
+    # x(t) = m - (m - x0) e^{-theta t} reaches hi at ln((m - x0)/(m - hi))/theta (the
+    # deterministic limit of Siegert's integral, erfcx(x) ~ 1/(x sqrt(pi))); a barrier above
+    # m is never crossed (inf), the Kramers time of a non-barrier is 0, the escape 0.
+    down = OrnsteinUhlenbeck(theta=2.0, m=1.0, sigma=5e-324, x0=-3.0, hi=0.0)
+    assert down.value("mean_first_passage_time") == pytest.approx(math.log(4.0) / 2.0, rel=1e-12)
+    up = OrnsteinUhlenbeck(theta=2.0, m=0.0, sigma=5e-324, x0=0.5, hi=1.0)
+    assert up.value("mean_first_passage_time") == math.inf
+    assert up.value("escape_probability") == 0.0
+    assert up.value("stationary_exceedance") == 0.0
+    assert down.value("kramers_time") == 0.0
+    assert up.value("kramers_time") == math.inf

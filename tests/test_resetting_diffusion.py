@@ -315,3 +315,101 @@ def test_validate_detects_a_wrong_formula():
     res = validate(_WrongTheory(), paths=100_000, rng=1)
     assert not res.ok
     assert not res["mean_first_passage_time"].agree
+
+
+# -- issue 17, item 1: clock-driven resetting when a passage within one period is rare --
+# T_P = E[min(tau, P)] / P(tau <= P). References computed independently with mpmath at
+# 50 digits (mpmath.mp.dps = 50): P(tau <= P) = Phi(a) + e^{2 mu L/sigma^2} Phi(b) with
+# Phi(x) = erfc(-x/sqrt 2)/2, and E[min(tau, P)] = mpmath.quad of 1 - P(tau <= t) over
+# (0, P) split at the decades of L^2/sigma^2 (script: mu, sigma, P, L -> num / F). For
+# mu = 0 the numerator was also checked against the closed form
+# P - [(P + 2c^2) erfc(c/sqrt P) - 2c sqrt(P/pi) e^{-c^2/P}], c = L/(sigma sqrt 2) (agree to
+# 1e-39). The released code gave 45% error at P = 0.03 and inf at 0.02 and 0.01.
+CLOCK_REFERENCES = [
+    # (mu, sigma, period, L, T_P)
+    (0.0, math.sqrt(2.0), 0.06, 2.0, 7727938.8991003911262),
+    (0.0, math.sqrt(2.0), 0.04, 2.0, 26016940504.696930042),
+    (0.0, math.sqrt(2.0), 0.03, 2.0, 93304972388304.246233),
+    (0.0, math.sqrt(2.0), 0.02, 2.0, 1.3123612710498038877e21),
+    (0.0, math.sqrt(2.0), 0.01, 2.0, 4.7881539147024070847e42),
+    (0.0, math.sqrt(2.0), 0.005, 2.0, 9.0789443014662170564e85),
+    (1.0, 1.0, 0.01, 2.0, 2.4696597956751639e85),
+    (-1.0, 1.0, 0.01, 2.0, 1.3483885605509694e87),
+    (5.0, 1.0, 1e-3, 1.0, 3.79908991290524e213),
+    (-3.0, 1.0, 1e3, 2.0, 162753792.08567059),
+    (1e-8, 1.0, 1e12, 1.0, 1585795.9829704386),
+    (0.0, 1.0, 1e14, 1.0, 15957691.4892969),
+]
+
+
+@pytest.mark.parametrize(("muv", "sigmav", "period", "Lv", "expected"), CLOCK_REFERENCES)
+def test_clock_driven_rare_passage_matches_mpmath_reference(muv, sigmav, period, Lv, expected):
+    model = ResettingDiffusion(mu=muv, sigma=sigmav, period=period, x0=0.0, hi=Lv)
+    assert T(model) == pytest.approx(expected, rel=1e-9)
+
+
+def _log_bracket_clock(muv, sigmav, period, Lv):
+    """log of P Q_0(P)/F(P) and of P/F(P), bounds on T_P (mpmath at 150 digits: no overflow,
+    and Q_0 = 1 - F keeps its digits down to 1e-100 for the drawn magnitudes)."""
+    with mpmath.workdps(150):
+        m, sg, P, L = map(mpmath.mpf, (muv, sigmav, period, Lv))
+        st_ = sg * mpmath.sqrt(P)
+        a, b = (m * P - L) / st_, (-m * P - L) / st_
+        phi = lambda v: mpmath.erfc(-v / mpmath.sqrt(2)) / 2  # noqa: E731
+        passed = phi(a) + mpmath.exp(2 * m * L / sg**2) * phi(b)
+        survived = 1 - passed
+        lo = (
+            mpmath.log(P) + mpmath.log(survived) - mpmath.log(passed)
+            if survived > 0
+            else -mpmath.inf
+        )
+        return float(lo), float(mpmath.log(P) - mpmath.log(passed))
+
+
+_LOG_MAX = math.log(1.7976931348623157e308)
+_mag = st.floats(-30.0, 30.0).map(lambda e: 10.0**e)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.one_of(st.just(0.0), st.floats(-30.0, 12.0).map(lambda e: 10.0**e)),
+    st.booleans(),
+    _mag,
+    _mag,
+    _mag,
+    st.one_of(st.just(0.0), _mag),
+)
+def test_every_quantity_finite_across_the_range(peclet, negative, sigmav, Lv, period, rv):
+    """Issue 17 'Done when': finite wherever the true value is a finite double.
+
+    The Péclet number m = mu L/sigma^2 is drawn up to 1e12: beyond about 1e15 the passage
+    time L/mu has a relative width 1/sqrt(m) below the double resolution of t, and T_P
+    at a period near L/mu is no longer determined by the double inputs.
+    """
+    muv = (-peclet if negative else peclet) * sigmav * (sigmav / Lv)
+    clock = ResettingDiffusion(mu=muv, sigma=sigmav, x0=0.0, hi=Lv, period=period, r=rv)
+    value = T(clock)
+    lo, hi_ = _log_bracket_clock(muv, sigmav, period, Lv)
+    if hi_ < _LOG_MAX - 1e-9:  # P/F is a finite double, so is T_P <= P/F
+        assert math.isfinite(value) and value > 0.0
+        if value > 0.0:
+            assert lo - 1e-9 <= math.log(value) <= hi_ + 1e-9
+    elif lo > _LOG_MAX + 1e-9:
+        assert value == math.inf
+    poisson = clock.replace(period=0.0)
+    t_p = T(poisson)
+    if rv > 0.0:  # T = expm1(lambda L)/r, lambda from mpmath at 30 digits
+        with mpmath.workdps(30):
+            m, sg, r_, L = map(mpmath.mpf, (muv, sigmav, rv, Lv))
+            root = mpmath.sqrt(m**2 + 2 * r_ * sg**2)
+            # rationalised for m > 0 (no cancellation at any precision)
+            lam_l = L * (2 * r_ / (m + root) if m > 0 else (root - m) / sg**2)
+            log_true = float(lam_l + mpmath.log(-mpmath.expm1(-lam_l)) - mpmath.log(r_))
+        if log_true < _LOG_MAX - 1e-6:
+            assert math.isfinite(t_p)
+            if t_p > 1e-300:
+                assert math.log(t_p) == pytest.approx(log_true, abs=1e-9)
+        elif log_true > _LOG_MAX + 1e-6:
+            assert t_p == math.inf
+    rate = poisson.value("optimal_reset_rate")
+    assert math.isfinite(rate) and rate >= 0.0

@@ -21,6 +21,7 @@ of their base size, a fraction the wider of its numerator and denominator.
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,8 @@ LINE_WIDTH = 315.0
 _INDENT = 10.0
 #: the brace of a ``cases`` environment and the space after it, in pt
 _CASES_BRACE = 10.2
+#: a left-hand side wider than this (pt) gets a line of its own
+_WIDE_LHS = 70.0
 
 
 # -- a small LaTeX scanner ----------------------------------------------------
@@ -130,7 +133,7 @@ def _atom_end(s: str, i: int) -> int:
         j += 1
         while j < len(s) and s[j] == " ":
             j += 1
-        j = _atom_end(s, j) if j < len(s) else j
+        j = _base_end(s, j) if j < len(s) else j
     return j
 
 
@@ -157,41 +160,152 @@ def _is_binary_position(atoms: list[str], k: int) -> bool:
 # -- width ----------------------------------------------------------------------
 # TeX's math styles: 0 display, 1 text, 2 script, 3 scriptscript; the font size of
 # each relative to 10 pt (cmmi7/cmmi5 are drawn wider than a scaled cmmi10).
-_SIZE = (1.0, 1.0, 0.76, 0.62)
+_SIZE = (1.0, 1.0, 0.84, 0.74)
 _SCRIPT = (2, 2, 3, 3)  # the style of a super/subscript
 _FRAC = (1, 2, 3, 3)  # the style of a fraction's numerator and denominator
 # glyph widths in pt at 10 pt (Computer Modern; averages where a class is given)
 _CHAR = {
-    "lower": 5.3, "upper": 7.9, "digit": 5.0, "(": 3.9, ")": 3.9, "[": 2.8, "]": 2.8,
-    "|": 2.8, "/": 5.0, ".": 2.8, ",": 2.8, ";": 2.8, ":": 2.8, "!": 2.8, "'": 2.8,
-    "+": 7.8, "-": 7.8, "=": 7.8, "<": 7.8, ">": 7.8, "*": 5.0,
+    "lower": 5.3,
+    "upper": 7.9,
+    "digit": 5.0,
+    "(": 3.9,
+    ")": 3.9,
+    "[": 2.8,
+    "]": 2.8,
+    "|": 2.8,
+    "/": 5.0,
+    ".": 2.8,
+    ",": 2.8,
+    ";": 2.8,
+    ":": 2.8,
+    "!": 2.8,
+    "'": 2.8,
+    "+": 7.8,
+    "-": 7.8,
+    "=": 7.8,
+    "<": 7.8,
+    ">": 7.8,
+    "*": 5.0,
 }
 _ROMAN = 4.8  # average upright letter in \mathrm, \operatorname, \text
 _COMMANDS = {
-    r"\infty": 10.0, r"\cdot": 2.8, r"\le": 7.8, r"\ge": 7.8, r"\leq": 7.8, r"\geq": 7.8,
-    r"\ne": 7.8, r"\neq": 7.8, r"\approx": 7.8, r"\sim": 7.8, r"\in": 6.7, r"\to": 10.0,
-    r"\exists": 5.6, r"\forall": 5.6, r"\partial": 5.7, r"\ell": 4.2, r"\log": 12.8,
-    r"\exp": 15.3, r"\max": 16.7, r"\min": 13.9, r"\sin": 11.9, r"\cos": 12.8,
-    r"\sinh": 17.5, r"\cosh": 18.3, r"\tanh": 18.3, r"\lim": 11.1, r"\det": 14.7,
-    r"\{": 5.0, r"\}": 5.0, r"\|": 5.0, r"\lbrace": 5.0, r"\rbrace": 5.0, r"\Delta": 8.3,
-    r"\Phi": 7.2, r"\Gamma": 6.3, r"\Lambda": 6.9, r"\Omega": 7.2, r"\Sigma": 7.2,
-    r"\Theta": 7.8, r"\Pi": 7.5, r"\Psi": 7.8,
+    r"\infty": 10.0,
+    r"\cdot": 2.8,
+    r"\le": 7.8,
+    r"\ge": 7.8,
+    r"\leq": 7.8,
+    r"\geq": 7.8,
+    r"\ne": 7.8,
+    r"\neq": 7.8,
+    r"\approx": 7.8,
+    r"\sim": 7.8,
+    r"\in": 6.7,
+    r"\to": 10.0,
+    r"\exists": 5.6,
+    r"\forall": 5.6,
+    r"\partial": 5.7,
+    r"\ell": 4.2,
+    r"\log": 12.8,
+    r"\exp": 15.3,
+    r"\max": 16.7,
+    r"\min": 13.9,
+    r"\sin": 11.9,
+    r"\cos": 12.8,
+    r"\sinh": 17.5,
+    r"\cosh": 18.3,
+    r"\tanh": 18.3,
+    r"\lim": 11.1,
+    r"\det": 14.7,
+    r"\{": 5.0,
+    r"\}": 5.0,
+    r"\|": 5.0,
+    r"\lbrace": 5.0,
+    r"\rbrace": 5.0,
+    r"\Delta": 8.3,
+    r"\Phi": 7.2,
+    r"\Gamma": 6.3,
+    r"\Lambda": 6.9,
+    r"\Omega": 7.2,
+    r"\Sigma": 7.2,
+    r"\Theta": 7.8,
+    r"\Pi": 7.5,
+    r"\Psi": 7.8,
 }
 _GREEK = 5.8  # a lower-case Greek letter
-_SPACES = {r"\qquad": 20.0, r"\quad": 10.0, r"\ ": 3.3, r"\,": 1.7, r"\:": 2.2, r"\;": 2.8,
-           r"\!": -1.7, "~": 3.3}
-_ZERO = {r"\limits", r"\displaystyle", r"\textstyle", r"\notag", r"\nonumber", r"\mathclose",
-         r"\mathopen"}
-_TEXTLIKE = {r"\operatorname", r"\mathrm", r"\text", r"\mathbf", r"\mathit", r"\mathcal",
-             r"\mathsf", r"\mathtt"}
-_RELATIONS = {"=", "<", ">", ":", r"\le", r"\ge", r"\leq", r"\geq", r"\ne", r"\neq", r"\approx",
-              r"\sim", r"\in", r"\to"}
+_SPACES = {
+    r"\qquad": 20.0,
+    r"\quad": 10.0,
+    r"\ ": 3.3,
+    r"\,": 1.7,
+    r"\:": 2.2,
+    r"\;": 2.8,
+    r"\!": -1.7,
+    "~": 3.3,
+}
+_ZERO = {
+    r"\limits",
+    r"\displaystyle",
+    r"\textstyle",
+    r"\notag",
+    r"\nonumber",
+    r"\mathclose",
+    r"\mathopen",
+}
+_TEXTLIKE = {
+    r"\operatorname",
+    r"\mathrm",
+    r"\text",
+    r"\mathbf",
+    r"\mathit",
+    r"\mathcal",
+    r"\mathsf",
+    r"\mathtt",
+}
+_RELATIONS = {
+    "=",
+    "<",
+    ">",
+    ":",
+    r"\le",
+    r"\ge",
+    r"\leq",
+    r"\geq",
+    r"\ne",
+    r"\neq",
+    r"\approx",
+    r"\sim",
+    r"\in",
+    r"\to",
+}
 _BINARY = {"+", "-", r"\cdot", r"\pm", r"\times"}
-_OPERATORS = {r"\log", r"\exp", r"\max", r"\min", r"\sin", r"\cos", r"\sinh", r"\cosh",
-              r"\tanh", r"\lim", r"\det", r"\operatorname", r"\sum", r"\prod", r"\int"}
+_OPERATORS = {
+    r"\log",
+    r"\exp",
+    r"\max",
+    r"\min",
+    r"\sin",
+    r"\cos",
+    r"\sinh",
+    r"\cosh",
+    r"\tanh",
+    r"\lim",
+    r"\det",
+    r"\operatorname",
+    r"\sum",
+    r"\prod",
+    r"\int",
+}
 _BIG = {r"\sum", r"\int", r"\prod"}
-_BIG_DELIMS = {r"\bigl": 4.6, r"\bigr": 4.6, r"\Bigl": 5.9, r"\Bigr": 5.9, r"\biggl": 7.4,
-               r"\biggr": 7.4, r"\Biggl": 8.1, r"\Biggr": 8.1}
+_BIG_DELIMS = {
+    r"\bigl": 4.6,
+    r"\bigr": 4.6,
+    r"\Bigl": 5.9,
+    r"\Bigr": 5.9,
+    r"\biggl": 7.4,
+    r"\biggr": 7.4,
+    r"\Biggl": 8.1,
+    r"\Biggr": 8.1,
+}
 # TeX's inter-atom spacing (The TeXbook, ch. 18): 1 thin, 2 medium, 3 thick; negative:
 # only in display and text style
 _ORD, _OP, _BIN, _REL, _OPEN, _CLOSE, _PUNCT, _INNER = range(8)
@@ -231,7 +345,7 @@ def latex_width(s: str, style: int = 0) -> float:
             continue
         if atom in _BIG_DELIMS and k + 1 < len(atoms):  # \biggl( : a big delimiter
             cls = _OPEN if atom.endswith("l") else _CLOSE
-            base, scripts = _split_scripts(atoms[k + 1])
+            _, scripts = _split_scripts(atoms[k + 1])
             width = _BIG_DELIMS[atom] + _scripts_width(scripts, style)
             k += 2
         else:
@@ -279,7 +393,7 @@ def _split_scripts(atom: str) -> tuple[str, list[str]]:
             i += 1
             while atom[i] == " ":
                 i += 1
-            j = _atom_end(atom, i)
+            j = _base_end(atom, i)
             scripts.append(atom[i:j])
             i = j
         else:
@@ -346,8 +460,10 @@ def _base_width(base: str, style: int) -> float:
     if name == r"\begin":
         env = rest[1 : rest.index("}")]
         body = re.sub(r"^\\begin\{[a-z*]+\}|\\end\{[a-z*]+\}$", "", base)
-        rows = [[latex_width(c, 1) for c in _top_level_split(r, "&")]
-                for r in _top_level_split(body, r"\\")]
+        rows = [
+            [latex_width(c, 1) for c in _top_level_split(r, "&")]
+            for r in _top_level_split(body, r"\\")
+        ]
         cols = [max(r[i] for r in rows if len(r) > i) for i in range(max(map(len, rows)))]
         gap = 10.0 if env == "cases" else 12.0
         return sum(cols) + gap * (len(cols) - 1) + (10.2 if env == "cases" else 0.0)
@@ -399,7 +515,7 @@ def _layout(s: str, first: float, rest: float, style: int) -> list[str]:
     cuts = [k for k in range(len(atoms)) if _is_binary_position(atoms, k)]
     if cuts:
         bounds = [0, *cuts, len(atoms)]
-        terms = [" ".join(atoms[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
+        terms = [" ".join(atoms[a:b]) for a, b in itertools.pairwise(bounds)]
         return _fill(terms, first, rest, "", style)
     factors = _factors(atoms)
     if len(factors) > 1:
@@ -420,19 +536,22 @@ def _fill(pieces: list[str], first: float, rest: float, mark: str, style: int) -
         if latex_width(candidate, style) <= room:
             cur = candidate
             continue
-        if cur and latex_width(mark + piece, style) <= rest:
+        # a new line where the piece fits on one (right away, if the first line is
+        # short: the caller has put an opening parenthesis there)
+        fresh = f"{mark}{piece}" if cur else piece
+        if (cur or room < rest) and latex_width(fresh, style) <= rest:
             lines.append(cur)
-            cur = mark + piece
+            cur = fresh
             continue
         # the piece does not fit on a line of its own: break it, starting here
         # if enough of this line is left, else on a new line
         left = room - latex_width(cur, style) - 3.0
-        if cur and left < _MIN_ROOM * rest:
+        if (cur or room < rest) and left < _MIN_ROOM * rest:
             lines.append(cur)
-            cur, left, piece = "", rest - latex_width(mark, style), mark + piece
+            cur, left, piece = "", rest, fresh
         sub = _layout(piece, left, rest, style)
         if cur:
-            sub[0] = f"{cur} {sub[0]}"
+            sub[0] = f"{cur} {sub[0]}".strip()
         lines.extend(sub[:-1])
         cur = sub[-1]
     lines.append(cur)
@@ -498,7 +617,7 @@ def _open_up(atom: str) -> tuple[str, str, str] | None:
         rest = base[5:].strip()
         k = _group_end(rest, 0)
         num, den = rest[1 : k - 1], rest[k:].strip()[1:-1]
-        if latex_width(num, style) >= latex_width(den, style):
+        if latex_width(num) >= latex_width(den):
             return rf"\frac{{1}}{{{den}}}\biggl(", num, r"\biggr)"
         return rf"\biggl({num}\biggr)\biggl/\biggl(", den, r"\biggr)"
     if base == "e" and len(scripts) == 1 and atom.startswith("e^"):
@@ -589,7 +708,7 @@ def _common_subexpressions(pairs: list) -> tuple[list, list[str]]:
     kept: list = []
     for sym, val in repl:  # a short sub-expression is clearer written out
         val = val.subs(small)
-        if latex_width(sp.latex(val)) < 10.0:
+        if latex_width(sp.latex(val)) < 55.0:
             small[sym] = val
         else:
             kept.append((sym, val))
@@ -616,15 +735,15 @@ def latex_rows(
     main, *notes = _top_level_split(rhs, r"\qquad")
     main = main.strip().rstrip(",").strip()
     general = model.general_expression(q.name)
+    if not isinstance(general, sp.Piecewise) and general.has(sp.Piecewise):
+        general = sp.piecewise_fold(general)  # cases inside a formula: the formula by case
     branches: list[tuple[str, str]] = []
     if isinstance(general, sp.Piecewise):
+        # every case, the applicable one in the model's own display form
         case = model.expression(q.name)
-        if case == general:
-            branches = [(sp.latex(e), _condition(c)) for e, c in general.args]
-        elif any(e == case for e, _ in general.args):
-            branches = [
-                (main if e == case else sp.latex(e), _condition(c)) for e, c in general.args
-            ]
+        branches = [
+            (main if e == case else sp.latex(e), _condition(c)) for e, c in _flat_cases(general)
+        ]
     tag = r" \notag" if notag else ""
     if isinstance(general, sp.Piecewise) and branches:
         pairs = _flat_cases(general)
@@ -681,9 +800,23 @@ def latex_block(model: Model, env: str = "align") -> str:
     Each quantity gets one numbered row ``symbol &= formula``; its continuation
     lines, cases and side definitions (``n = x_0 - lo``...) follow unnumbered.
     """
-    lhs = max(latex_width(q.symbol + " = x") - latex_width("x") for q in model.quantities)
-    width = max(LINE_WIDTH - lhs, LINE_WIDTH / 2)
+
+    def lhs_width(q: Quantity) -> float:
+        return latex_width(q.symbol + " = x") - latex_width("x")
+
+    # a wide left-hand side (a bound's probability statement) does not set the
+    # column: its formula starts on a line of its own instead
+    narrow = [lhs_width(q) for q in model.quantities if lhs_width(q) <= _WIDE_LHS]
+    width = LINE_WIDTH - max(narrow, default=0.0)
     rows: list[str] = []
+    tag = r" \notag" if env == "align" else ""
     for q in model.quantities:
-        rows.extend(latex_rows(model, q, notag=env == "align", width=width))
+        if lhs_width(q) <= _WIDE_LHS:
+            rows.extend(latex_rows(model, q, notag=env == "align", width=width))
+            continue
+        own = latex_rows(model, q, notag=env == "align", width=width)
+        rest = own[0].partition(" &")[2].strip()
+        rows.append(f"  & {q.symbol}")
+        rows.append(f"  &{rest}{tag}")
+        rows.extend(own[1:])
     return f"\\begin{{{env}}}\n" + " \\\\\n".join(rows) + f"\n\\end{{{env}}}"

@@ -297,9 +297,7 @@ def _mp_images(tv, yv, L, m, s):
     kk = 0
     while True:
         pos = mpmath.exp(-2 * m * kk * L / s2) * _mp_passage(tv, (2 * kk + 1) * L - yv, m, s)
-        neg = mpmath.exp(-2 * m * (kk * L + yv) / s2) * _mp_passage(
-            tv, (2 * kk + 1) * L + yv, m, s
-        )
+        neg = mpmath.exp(-2 * m * (kk * L + yv) / s2) * _mp_passage(tv, (2 * kk + 1) * L + yv, m, s)
         total += pos - neg
         kk += 1
         # bound on the sum of every image j >= kk (two images per j)
@@ -415,7 +413,7 @@ def _bound_branch(name: str, mv: float, sv: float, dv: float, tv: float, cv: flo
 
 def _bound_branch_mp(name: str, f: dict, args: tuple) -> tuple:
     """:func:`_bound_branch` on mpmath arguments ``(mu, sigma, d, t, c)``."""
-    mv, sv, dv, tv, cv = args
+    mv, _, dv, tv, cv = args
     if name == "lundberg_bound":
         return ("lundberg", -f["theta_star"](*args) * dv) if mv < 0 else ("one", 0.0)
     if name == "time_uniform_bound":

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -247,10 +248,10 @@ def _inner_edges(k: float, delta: float, top: float) -> np.ndarray:
         if 0.0 < y < delta * delta:
             root = math.sqrt((delta - y / delta) * delta)  # sqrt(delta^2 - y)
             points += [y / (delta + root), delta + root]
-    s_pt = 1e-7 * min(1.0, 0.5 / delta)
-    while s_pt < min(top, 1.0):
-        points += [s_pt, 2.0 * delta - s_pt]  # and mirrored: y -> 0 again at s = 2 delta
-        s_pt *= 2.0
+    s_lo = max(1e-7 * min(1.0, 0.5 / delta), 1e-300)
+    n_geo = max(0, math.ceil(math.log2(min(top, 1.0) / s_lo)))
+    for s_pt in s_lo * 2.0 ** np.arange(n_geo):
+        points += [float(s_pt), 2.0 * delta - s_pt]  # mirrored: y -> 0 again at s = 2 delta
     points += [float(v) for v in np.arange(1.0, min(top, _T_MAX + 1.0))]
     return np.array(sorted({p for p in points if 0.0 <= p <= top}))
 
@@ -281,11 +282,19 @@ def _radial_cdf(d_v: int, rho: float, e: float) -> float:
 
     def integrand(sv: np.ndarray) -> np.ndarray:
         tv = e + sv
-        return _INV_SQRT_2PI * np.exp(-0.5 * tv * tv) * special.gammainc(
-            k, 0.5 * sv * (2.0 * delta - sv)
+        return (
+            _INV_SQRT_2PI
+            * np.exp(-0.5 * tv * tv)
+            * special.gammainc(k, 0.5 * sv * (2.0 * delta - sv))
         )
 
     return _adaptive_gk(integrand, _inner_edges(k, delta, top))
+
+
+def _rho(z_v: float, sigma_v: float) -> float:
+    """rho = z/sigma, held at the largest double when the quotient overflows (then only the
+    shift (d - 1)/(2 rho) of the success threshold, below (d - 1)/3.6e308, is lost)."""
+    return min(z_v / sigma_v, sys.float_info.max)
 
 
 def beneficial_probability(d_v: int, z_v: float, sigma_v: float) -> float:
@@ -297,7 +306,7 @@ def beneficial_probability(d_v: int, z_v: float, sigma_v: float) -> float:
     """
     # P_ben <= 1/2: the ball |y| < z lies in the half-space facing the optimum, which the
     # mutation enters with probability 1/2; the clip only removes quadrature rounding
-    return min(_radial_cdf(int(d_v), z_v / sigma_v, 0.0), 0.5)
+    return min(_radial_cdf(int(d_v), _rho(z_v, sigma_v), 0.0), 0.5)
 
 
 def expected_progress(d_v: int, z_v: float, sigma_v: float) -> float:
@@ -308,16 +317,17 @@ def expected_progress(d_v: int, z_v: float, sigma_v: float) -> float:
     e)) <= P(N > e)``, so the integrand lives on ``e`` of order one (shifted by about
     ``(d - 1)/(2 rho)``): break points on a grid there.
     """
-    rho = z_v / sigma_v
+    rho = _rho(z_v, sigma_v)
     d_i = int(d_v)
     shift = 0.5 * (d_i - 1) / rho if rho > 0 else 0.0
     points = [shift + c for c in (-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)]
     points += [rho * f for f in (0.5, 0.9, 0.99)]
-    points = sorted({p for p in points if 0.0 < p < rho})
+    upper = min(rho, _T_MAX)  # P(R < sigma(rho - e)) <= P(N > e) = 0 in doubles beyond
+    points = sorted({p for p in points if 0.0 < p < upper})
     val, _ = integrate.quad(
         lambda e: _radial_cdf(d_i, rho, e),
         0.0,
-        rho,
+        upper,
         points=points or None,
         epsabs=0.0,
         epsrel=1e-11,

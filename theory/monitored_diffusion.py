@@ -205,6 +205,50 @@ def _mp_function(name: str, case: str):
     return sp.lambdify((mu, sigma, kappa, L, y), expr, modules="mpmath")
 
 
+#: the quantities evaluated by :func:`_mp_stable` (others: the derived expressions)
+_STABLE = ("escape_probability", "detection_probability", "mean_time")
+
+
+def _mp_stable(name: str, mu_v, sigma_v, kappa_v, L_v, y_v):
+    r"""The solutions rewritten with every exponent :math:`\le 0` (mpmath, current precision).
+
+    With the roots :math:`\lambda_+ \ge 0 > \lambda_-` of
+    :math:`\tfrac{\sigma^2}{2}\lambda^2 + \mu\lambda - \kappa = 0` (each taken in the
+    form without cancellation) and :math:`w = \lambda_+ - \lambda_- = 2\gamma/\sigma^2`:
+
+    .. math:: P_{\mathrm{esc}} = e^{\lambda_+(y - L)}\frac{1 - e^{-wy}}{1 - e^{-wL}},\quad
+              P_{\mathrm{lo}} = e^{\lambda_- y}\frac{1 - e^{-w(L - y)}}{1 - e^{-wL}},\quad
+              P_{\mathrm{det}} = 1 - P_{\mathrm{esc}} - P_{\mathrm{lo}},\quad
+              E[\tau] = P_{\mathrm{det}}/\kappa
+
+    (the same functions as the derived ones: multiply numerator and denominator by
+    :math:`e^{-\lambda_+ L}`); with :math:`\kappa = 0`,
+    :math:`E[\tau] = (L P_{\mathrm{esc}} - y)/\mu`.
+    The derived form multiplies exponentials of size :math:`e^{\pm\gamma L/\sigma^2}`, which
+    for tiny :math:`\sigma` no working precision resolves; here only the subtraction
+    :math:`1 - P_{\mathrm{esc}} - P_{\mathrm{lo}}` cancels, by as many digits as
+    :math:`P_{\mathrm{det}}` is small.
+    """
+    m, sg, k = mpmath.mpf(mu_v), mpmath.mpf(sigma_v), mpmath.mpf(kappa_v)
+    Lm, ym = mpmath.mpf(L_v), mpmath.mpf(y_v)
+    s2 = sg * sg
+    g = mpmath.sqrt(m * m + 2 * k * s2)
+    if m >= 0:
+        lp, lm = 2 * k / (g + m), -(g + m) / s2
+    else:
+        lp, lm = (g - m) / s2, -2 * k / (g - m)
+    w = lp - lm
+    den = -mpmath.expm1(-w * Lm)
+    esc = mpmath.exp(lp * (ym - Lm)) * -mpmath.expm1(-w * ym) / den
+    if name == "escape_probability":
+        return esc
+    if k == 0:
+        return mpmath.mpf(0) if name == "detection_probability" else (Lm * esc - ym) / m
+    ruin = mpmath.exp(lm * ym) * -mpmath.expm1(-w * (Lm - ym)) / den
+    det = 1 - esc - ruin
+    return det if name == "detection_probability" else det / k
+
+
 def evaluate(name: str, mu_v: float, sigma_v: float, kappa_v: float, L_v: float, y_v: float):
     """Value of a derived solution as an ``mpmath.mpf``, to about 17 significant digits.
 
@@ -215,8 +259,16 @@ def evaluate(name: str, mu_v: float, sigma_v: float, kappa_v: float, L_v: float,
     case = _case(kappa_v, mu_v)
     if _solved(name).result[case] == 0:  # detection without a monitor
         return mpmath.mpf(0)
-    f = _mp_function(name, case)
     args = (mu_v, sigma_v, kappa_v, L_v, y_v)
+    if case == "no_killing_no_drift" or name not in _STABLE:
+        f = _mp_function(name, case)
+    else:  # the stable rewriting (exponents <= 0), also for tiny sigma
+
+        def f(*mp_args):
+            return _mp_stable(name, *mp_args)
+
+    # the precision needed is ~ 17 digits plus those that 1 - P_esc - P_lo (or L P - y)
+    # cancels; beyond the double range both values round to the same 0: accepted
     dps, prev = _DPS, None
     while dps <= _MAX_DPS:
         with mpmath.workdps(dps):
@@ -227,6 +279,9 @@ def evaluate(name: str, mu_v: float, sigma_v: float, kappa_v: float, L_v: float,
             # an exact 0 from a nonzero solution is total cancellation: go on
             if cur and prev and abs(cur - prev) <= _AGREE * abs(cur):
                 return +cur
+            # two nonzero values below the double range (an exact 0 is total cancellation)
+            if cur and prev and float(cur) == float(prev) == 0.0:
+                return mpmath.mpf(0)
         prev = cur
         dps *= 2
     raise ArithmeticError(  # pragma: no cover - needs absurd parameters

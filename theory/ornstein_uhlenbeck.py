@@ -335,7 +335,8 @@ class OrnsteinUhlenbeck(Model):
         Quantity(
             "kramers_time",
             "high-barrier (Kramers/Arrhenius) asymptotic of the mean passage time from m to "
-            "hi; relative error about 1/(2u^2), u = sqrt(theta)(hi-m)/sigma; hi > m",
+            "hi; relative error about 1/(2u^2), u = sqrt(theta)(hi-m)/sigma; 0 when hi <= m "
+            "(no barrier: the start m is at or above hi)",
             r"T_{\mathrm{K}}",
             kind="asymptotic",
         ),
@@ -393,8 +394,16 @@ class OrnsteinUhlenbeck(Model):
 
     def scaled(self) -> tuple[float, float]:
         """``(u0, u)``: start and threshold in units of :math:`\\sigma/\\sqrt\\theta` from m."""
-        k = math.sqrt(self["theta"]) / self["sigma"]
-        return k * (self["x0"] - self["m"]), k * (self["hi"] - self["m"])
+        root, sv = math.sqrt(self["theta"]), self["sigma"]
+        k = root / sv
+
+        def scale(dist: float) -> float:
+            if dist == 0.0:
+                return 0.0
+            # k may overflow (tiny sigma) or underflow: then divide first
+            return dist * k if 0.0 < k < math.inf else dist / sv * root
+
+        return scale(self["x0"] - self["m"]), scale(self["hi"] - self["m"])
 
     def curve_range(self, param: str) -> tuple[float, float]:
         """``x0`` from three stationary standard deviations below ``m`` up to ``hi``."""
@@ -416,6 +425,61 @@ class OrnsteinUhlenbeck(Model):
             "kramers_time": d.kramers,
         }[name]
 
+    def _log_siegert_integral(self) -> float:
+        r"""``log`` of :math:`\int_{u_0}^{u} \operatorname{erfcx}(-w)\,dw`, also far below m.
+
+        Where :math:`u_0 < -10^4` (a start many noise widths below m, up to
+        :math:`u_0 = -\infty` when :math:`\sigma` is tiny) the part of the integral below
+        :math:`c = \max(u, -10^4)` is taken from the asymptotic series (A&S 7.1.23)
+        :math:`\operatorname{erfcx}(x) = (1 - 1/(2x^2) + R)/(x\sqrt\pi)`,
+        :math:`0 \le R \le 3/(4x^4)`: :math:`[\ln x + 1/(4x^2)]/\sqrt\pi` between
+        :math:`|c|` and :math:`|u_0|`, with an absolute error below
+        :math:`3/(16 \cdot 10^{16}\sqrt\pi)` and :math:`\ln|u_0|` computed from
+        :math:`\ln|x_0 - m| + \tfrac12\ln\theta - \ln\sigma` (no overflow). The
+        deterministic limit :math:`\ln((m - x_0)/(m - \mathrm{hi}))/\theta` follows.
+        """
+        u0v, uv = self.scaled()
+        if uv > 1e150:  # log of the integral above u^2 > 1e300: the value overflows
+            return math.inf
+        big = 1e4
+        if uv > big:
+            # high barrier: int_a^b e^{w^2}(2 - erfc w) dw with erfc w < e^{-1e8} (2 to double
+            # precision) and int_a^b e^{w^2} = e^{b^2} D(b) - e^{a^2} D(a), a >= 1e4, where
+            # D(w) = (1 + 1/(2w^2) + 3/(4w^4))/(2w) up to a relative 2/w^6 (Dawson's
+            # integral, A&S 7.1.17 via erfi)
+            a = max(u0v, big)
+
+            def dawson(w: float) -> float:
+                return (1.0 + 0.5 / (w * w) + 0.75 / w**4) / (2.0 * w)
+
+            high = (
+                math.log(2.0)
+                + uv * uv
+                + math.log(dawson(uv) - dawson(a) * math.exp((a - uv) * (a + uv)))
+            )
+            if u0v >= big:
+                return high
+            return float(np.logaddexp(high, self._log_low_integral(u0v, big)))
+        return self._log_low_integral(u0v, uv)
+
+    def _log_low_integral(self, u0v: float, uv: float) -> float:
+        """:meth:`_log_siegert_integral` for ``u <= 1e4``."""
+        big = 1e4
+        if u0v >= -big:
+            return _log_integral(u0v, uv)
+        half_log_theta, log_sigma = 0.5 * math.log(self["theta"]), math.log(self["sigma"])
+        log_u0 = math.log(self["m"] - self["x0"]) + half_log_theta - log_sigma
+        if uv < -big:
+            log_c = math.log(self["m"] - self["hi"]) + half_log_theta - log_sigma
+            c = uv
+        else:
+            log_c, c = math.log(big), -big
+        inv_u0 = 0.0 if math.isinf(u0v) else 0.25 / (u0v * u0v)
+        far = (log_u0 - log_c + inv_u0 - 0.25 / (c * c)) / math.sqrt(math.pi)
+        if uv < -big:
+            return math.log(far)
+        return float(np.logaddexp(math.log(far), _log_integral(-big, uv)))
+
     def log_value(self, name: str) -> float:
         """Natural log of a quantity, finite for any barrier (the value may overflow)."""
         self.quantity(name)
@@ -423,13 +487,17 @@ class OrnsteinUhlenbeck(Model):
         u0v, uv = self.scaled()
         if name == "escape_probability":
             # x0 <= m: the path is at m, or must pass it before hi: probability 0
+            if uv == math.inf:  # tiny sigma: erfi(u0)/erfi(u) ~ e^{-(u^2 - u0^2)} -> 0
+                return -math.inf
             return _log_escape(u0v, uv) if u0v > 0.0 else -math.inf
         if name == "mean_first_passage_time":
-            return 0.5 * math.log(math.pi) - math.log(th) + _log_integral(u0v, uv)
+            return 0.5 * math.log(math.pi) - math.log(th) + self._log_siegert_integral()
         if name == "kramers_time":
             if uv <= 0.0:
-                raise ValueError("kramers_time needs hi > m (a barrier to cross)")
-            return 0.5 * math.log(math.pi) - math.log(th * uv) + uv * uv
+                return -math.inf  # no barrier: the start m is at or above hi, T = 0
+            if uv > 1e150:  # e^{u^2} overflows
+                return math.inf
+            return 0.5 * math.log(math.pi) - math.log(th) - math.log(uv) + uv * uv
         # stationary_exceedance: log(erfc(u)/2), via erfcx in the upper tail (no underflow)
         if uv > 0.0:
             return math.log(0.5 * float(special.erfcx(uv))) - uv * uv
@@ -439,8 +507,6 @@ class OrnsteinUhlenbeck(Model):
         if name == "stationary_exceedance":
             # P(X > hi) = erfc(u)/2: erfc keeps full relative accuracy in the upper tail.
             return 0.5 * float(special.erfc(self.scaled()[1]))
-        if name == "kramers_time" and self.scaled()[1] <= 0.0:
-            return math.nan  # no barrier: the asymptotic does not apply
         if name == "escape_probability":
             return math.exp(self.log_value(name))  # exp(-inf) = 0; below 1e-308 it underflows
         return _finite_exp(self.log_value(name))

@@ -261,8 +261,9 @@ def free_survival(tv: float, muv: float, sigmav: float, Lv: float) -> float:
     :math:`1 - \Phi(a) - e^{2\mu L/\sigma^2}\Phi(b)`, :math:`a, b = (\pm\mu t - L)/
     (\sigma\sqrt t)`, evaluated without cancellation: as ``-expm1(log P(tau <= t))``
     while the passage probability is below 1/2; beyond, for ``|mu L/sigma^2| <= 1`` as
-    ``[Phi(c) - Phi(b)] - expm1(2m) Phi(b)`` (``c = -a``; the bracket from ``erf``
-    differences), and for larger drift as ``e^{-a^2/2}[erfcx(a/sqrt 2) - erfcx(-b/sqrt 2)]/2``.
+    ``e^{-a^2/2}[erfcx(a/sqrt 2) - erfcx(-b/sqrt 2)]/2`` after the drift time (``mu > 0``,
+    ``a >= 1``), else for ``|mu L/sigma^2| <= 1`` as ``[Phi(c) - Phi(b)] - expm1(2m) Phi(b)``
+    (``c = -a``; the bracket from ``erf`` differences).
     """
     if tv <= 0.0:
         return 1.0
@@ -271,7 +272,9 @@ def free_survival(tv: float, muv: float, sigmav: float, Lv: float) -> float:
     if log_f < -_LN2:
         return -math.expm1(log_f)
     c = -a
-    if abs(two_m) <= 2.0:
+    if two_m > 0.0 and a >= 1.0:  # after the drift time: both terms ~ e^{-a^2/2}
+        q = 0.5 * math.exp(-0.5 * a * a) * float(erfcx(a / _SQRT2) - erfcx(-b / _SQRT2))
+    elif abs(two_m) <= 2.0:
         if b >= 0.0:  # b < c, both >= 0: mass between two upper tails
             mass = 0.5 * float(erfc(b / _SQRT2) - erfc(c / _SQRT2))
         elif c <= 0.0:
@@ -279,8 +282,6 @@ def free_survival(tv: float, muv: float, sigmav: float, Lv: float) -> float:
         else:  # b < 0 < c: a sum of two positive terms
             mass = 0.5 * float(erf(c / _SQRT2) + erf(-b / _SQRT2))
         q = mass - math.expm1(two_m) * float(ndtr(b))
-    elif a >= 0.0:
-        q = 0.5 * math.exp(-0.5 * a * a) * float(erfcx(a / _SQRT2) - erfcx(-b / _SQRT2))
     else:
         q = float(ndtr(c)) - math.exp(_log_image(a, b, two_m))
     return max(q, 0.0)
@@ -299,36 +300,61 @@ def _clock_points(muv: float, sigmav: float, period: float, Lv: float) -> list[f
     m = muv * Lv / sigmav**2
     if m > 1.0:
         drift = Lv / muv
-        points += [drift * (1.0 + j / math.sqrt(m)) for j in range(-8, 9)]
+        points += [drift * (1.0 + j / math.sqrt(m)) for j in range(-8, 9) if j * j < 0.8 * m]
         points += [drift * f for f in (0.5, 2.0, 4.0)]
-    return sorted({p for p in points if 0.0 < p < period})
+    kept: list[float] = []
+    for p in sorted(p for p in points if 0.0 < p < period * (1.0 - 1e-9)):
+        if not kept or p > kept[-1] * (1.0 + 1e-9):  # no sliver intervals (quad flags them)
+            kept.append(p)
+    return kept
 
 
 def clock_mean(muv: float, sigmav: float, period: float, Lv: float) -> float:
     """T_P = E[min(tau, P)] / P(tau <= P) for clock-driven resetting with period ``P``.
 
-    The ratio is formed in log space from :func:`log_passage_cdf` (the passage
-    probability within one period, never ``1 - Q_0(P)``), so ``T_P`` is finite whenever
-    its value is below the largest double; ``inf`` beyond.
+    Computed in the units of the diffusive time ``L^2/sigma^2`` (Péclet number
+    ``m = mu L/sigma^2``, period ``P sigma^2/L^2``), so no intermediate overflows; the
+    ratio is formed in log space from :func:`log_passage_cdf` (the passage probability
+    within one period, never ``1 - Q_0(P)``): ``T_P`` is finite whenever its value is
+    below the largest double, ``inf`` beyond.
     """
-    log_passed = log_passage_cdf(period, muv, sigmav, Lv)
+    log_scale = 2.0 * (math.log(Lv) - math.log(sigmav))  # log of L^2/sigma^2
+    m = (muv / sigmav) * (Lv / sigmav)
+    if math.isinf(m):  # drift beyond the float range against diffusion: passage at L/mu
+        if m < 0.0 or period < Lv / muv:
+            return math.inf
+        return Lv / muv
+    log_tau = math.log(period) - log_scale
+    if log_tau > _LOG_MAX:  # the period is beyond any passage time: no resetting at all
+        return Lv / muv if m > 0.0 else math.inf
+    log_t = log_scale + _log_clock_mean_reduced(m, math.exp(log_tau))
+    return math.exp(log_t) if log_t < _LOG_MAX else math.inf
+
+
+def _log_clock_mean_reduced(m: float, tau: float) -> float:
+    """log T_P in units of L^2/sigma^2 (L = sigma = 1, drift m, period tau)."""
+    if not tau > 0.0:
+        return math.inf
+    if m > 0.0 and m * math.sqrt(tau) - 1.0 / math.sqrt(tau) > 40.0:
+        # Q_0(tau) < Phi(-40): the period outlasts every passage, T = E[tau] = 1/m
+        return -math.log(m)
+    log_passed = log_passage_cdf(tau, m, 1.0, 1.0)
     if log_passed == -math.inf:
         return math.inf  # no passage within a period, even in log space: T is astronomical
-    points = _clock_points(muv, sigmav, period, Lv)
+    points = _clock_points(m, 1.0, tau, 1.0)
     integral, _ = quad(
         free_survival,
         0.0,
-        period,
-        args=(muv, sigmav, Lv),
+        tau,
+        args=(m, 1.0, 1.0),
         points=points or None,
         epsabs=0.0,
-        epsrel=1e-13,
-        limit=max(200, 4 * len(points) + 50),
+        epsrel=1e-12,
+        limit=max(400, 4 * len(points) + 50),
     )
     if not integral > 0.0:  # pragma: no cover  (Q_0 > 0 near t = 0, so the integral is too)
         return math.inf
-    log_t = math.log(integral) - log_passed
-    return math.exp(log_t) if log_t < _LOG_MAX else math.inf
+    return math.log(integral) - log_passed
 
 
 def _lambda(muv: float, sigmav: float, rv: float) -> float:
@@ -498,10 +524,23 @@ class ResettingDiffusion(Model):
             log_t = lam_l + math.log1p(-math.exp(-lam_l)) - math.log(rv)
             return math.exp(log_t) if log_t < _LOG_MAX else math.inf
         mv = self._peclet()
+        if mv < 0.0:
+            # solve for the gap u = w* - |m| in (0, 2]: w + m = u exactly, so r* keeps its
+            # digits even when |m| is so large that w* and |m| round to the same double
+            am = -mv
+            gap = brentq(
+                lambda uv: uv * (2.0 * am + uv) / (2.0 * (am + uv)) + math.expm1(-2.0 * am - uv),
+                0.0,
+                2.0,
+                xtol=1e-300,
+                rtol=_RTOL,
+                maxiter=500,
+            )
+            return (sigmav / Lv) * (sigmav / Lv) * gap * (2.0 * am + gap) / 2.0
         wv = optimal_w(mv)
         if math.isnan(wv):
             return 0.0
-        return sigmav**2 * (wv - mv) * (wv + mv) / (2.0 * Lv**2)
+        return (sigmav / Lv) * (sigmav / Lv) * (wv - mv) * (wv + mv) / 2.0
 
     # -- derivation -------------------------------------------------------
     def derivation(self) -> str:
