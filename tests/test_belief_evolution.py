@@ -317,3 +317,17 @@ def test_exact_quantities_finite_and_in_unit_interval(rho, beta, mu, generations
         assert 0.0 <= m.value(name) <= 1.0
     for name in ("mean_signal", "mean_true_value"):
         assert not math.isnan(m.value(name))
+
+
+def test_mean_field_weights_sum_to_one_under_extreme_selection():
+    # At beta = 1e8 the tilt beta^2 (k + 1/2) is ~5e15: log(1 - mu) must not be lost to
+    # rounding against it (it was: w = [0.25, 1.0] summed to 1.25 and the deceptive
+    # fraction came out 1.125). The weights are a probability law, so they sum to 1.
+    from driftkit.theory.belief_evolution import mean_field_weights
+
+    for beta in (1e-3, 1.0, 1e4, 1e8, 1e150):
+        w = mean_field_weights(beta, 0.25, 3)
+        assert math.fsum(w) == pytest.approx(1.0, abs=1e-15)
+    m = BeliefEvolution(rho=-1.0, beta=1e8, mu=0.25, generations=1)
+    # rho = -1: D(0) = 1/2 (Sheppard), D(1e8) = Phi(1e8) = 1, weights (1/4, 3/4)
+    assert m.value("deceptive_fraction") == pytest.approx(0.25 * 0.5 + 0.75 * 1.0, rel=1e-15)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # sympy is imported where a formula is needed, not on import
     import sympy as sp
 
 __all__ = [
+    "Allowance",
     "Model",
     "Parameter",
     "ParameterError",
@@ -65,6 +66,9 @@ class Parameter:
     high_open: bool = False
     integer: bool = False
     latex: str | None = None
+    #: accept an infinite value where the range reaches it (e.g. a barrier at -inf);
+    #: otherwise ``inf`` and ``-inf`` are refused like any value outside the range
+    infinite: bool = False
 
     def range_text(self) -> str:
         """The allowed range in words, e.g. ``a number in [0, 1]``."""
@@ -93,6 +97,11 @@ class Parameter:
         if math.isnan(x):
             raise ParameterError(
                 self.name, f"parameter '{self.name}' must be {self.range_text()}, got nan"
+            )
+        if math.isinf(x) and not self.infinite:
+            raise ParameterError(
+                self.name,
+                f"parameter '{self.name}' must be {self.range_text()} and finite, got {_fmt(x)}",
             )
         if self.integer:
             if not x.is_integer():
@@ -141,6 +150,38 @@ class Quantity:
     @property
     def bound(self) -> bool:
         return self.kind == "bound"
+
+
+#: what an :class:`Allowance` rests on
+ALLOWANCE_BASES = ("none", "proven", "calibrated")
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """The stated error of a quantity's theory value against what the simulation estimates.
+
+    ``value`` is the largest difference allowed beside the interval when validating (0 for
+    a quantity the simulation estimates exactly). ``basis`` says what it rests on:
+    ``"none"`` (no allowance: the theory is exact for the simulated model),
+    ``"proven"`` (a derived bound; ``source`` names the derivation) or ``"calibrated"``
+    (measured; ``source`` states the measurement and the margin taken over it).
+    """
+
+    value: float
+    basis: str = "none"
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if self.basis not in ALLOWANCE_BASES:
+            raise ValueError(
+                f"Allowance basis must be one of {', '.join(ALLOWANCE_BASES)}, got {self.basis!r}"
+            )
+        if not self.value >= 0.0:  # also refuses nan
+            raise ValueError(f"Allowance value must be >= 0, got {self.value!r}")
+        if self.value > 0.0 and (self.basis == "none" or not self.source):
+            raise ValueError(
+                "a positive Allowance needs basis 'proven' or 'calibrated' and a source"
+            )
 
 
 @dataclass(frozen=True)
@@ -277,6 +318,17 @@ class Model(abc.ABC):
         """The numeric value of a quantity at this model's parameters."""
         self.quantity(name)
         return float(self._value(name))
+
+    def allowance(self, name: str) -> Allowance:
+        """The stated error allowance of ``name`` at these parameters (see :class:`Allowance`).
+
+        The default is no allowance (``Allowance(0.0)``): the simulation estimates the
+        quantity itself. A model whose quantity is an approximation (a mean-field or a
+        diffusion limit) overrides this next to the formula, with the bound or the
+        measurement it rests on.
+        """
+        self.quantity(name)
+        return Allowance(0.0)
 
     def values(self) -> dict[str, float]:
         return {q.name: self.value(q.name) for q in self.quantities}

@@ -53,7 +53,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
-from driftkit.theory._base import Model, Parameter, ParameterError, Quantity, Reference
+from driftkit.theory._base import Allowance, Model, Parameter, ParameterError, Quantity, Reference
 from driftkit.theory._cache import disk_cache
 from driftkit.theory._registry import register
 from driftkit.theory.goodhart_selection import GoodhartSelection, OwenT
@@ -238,7 +238,9 @@ def mean_field_weights(beta_v: float, mu_v: float, generations: int) -> np.ndarr
         tilted = logw + beta_v * beta_v * (ages + 0.5)
         finite = tilted[np.isfinite(tilted)]
         log_z = float(np.logaddexp.reduce(finite)) if finite.size else 0.0
-        logw = np.concatenate(([log_mu], log_keep + tilted - log_z))
+        # (tilted - log_z) first: at large beta both are ~beta^2 and log_keep would be
+        # absorbed by rounding if added to tilted before the subtraction
+        logw = np.concatenate(([log_mu], log_keep + (tilted - log_z)))
     return np.exp(logw)
 
 
@@ -472,6 +474,28 @@ class BeliefEvolution(Model):
         mean_field = ("deceptive_fraction", "mean_signal", "mean_true_value")
         where = r"\qquad w_{g,k}\ \text{the mean-field age weights}" if name in mean_field else ""
         return f"{self.quantity(name).symbol} = {sp.latex(expr)}{where}"
+
+    def allowance(self, name: str) -> Allowance:
+        """The mean field's finite-population allowance, calibrated:
+        ``RESOLUTION_CONSTANT * r`` times :meth:`selection_effect`; none without selection
+        (every quantity is then exact) and for the neutral and limit fractions."""
+        self.quantity(name)
+        neutral = self["beta"] == 0.0 or self["generations"] == 0 or self["mu"] == 1.0
+        if neutral or name not in ("deceptive_fraction", "mean_signal", "mean_true_value"):
+            return Allowance(0.0)
+        value = RESOLUTION_CONSTANT * self.resolution * self.selection_effect(name)
+        if value == 0.0:
+            return Allowance(0.0)
+        if not math.isfinite(value):
+            value = math.inf
+        return Allowance(
+            value,
+            "calibrated",
+            "measured mean-field error 0.25 r to 0.30 r times the selection effect at N = "
+            "100, 400, 1600 on five parameter sets (400 runs each, r < 1); allowed: "
+            f"{RESOLUTION_CONSTANT:g} r times it, r = sqrt(expm1(Lambda)/N), validated "
+            f"where r <= {RESOLVED:g}",
+        )
 
     def _value(self, name: str) -> float:
         r_v, b_v = self["rho"], self["beta"]

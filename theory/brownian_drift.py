@@ -482,6 +482,7 @@ class BrownianDrift(Model):
             0.0,
             "lower absorbing barrier (caught); may be -inf",
             high_open=True,
+            infinite=True,
             latex=r"\mathrm{lo}",
         ),
         Parameter(

@@ -68,7 +68,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
-from driftkit.theory._base import Model, Parameter, Quantity, Reference
+from driftkit.theory._base import Allowance, Model, Parameter, Quantity, Reference
 from driftkit.theory._cache import disk_cache
 from driftkit.theory._registry import register
 from scipy import special
@@ -644,6 +644,31 @@ class ClymerEvolution(Model):
     def latex(self, name: str) -> str:
         """LaTeX ``symbol = formula`` with the Beta moments and P_t written as symbols."""
         return f"{self.quantity(name).symbol} = {self._display(name)}"
+
+    #: the mean-field quantities a finite population of agents differs from
+    FINITE_N = (
+        "aligned_fraction",
+        "undetectable_fraction",
+        "mean_drift_probability",
+        "undetectable_type_fraction",
+    )
+
+    def allowance(self, name: str) -> Allowance:
+        """The finite-population allowance, calibrated (:func:`finite_n_allowance`:
+        ``2 kappa / N`` times the quantity's scale) for the mean-field shares; else none."""
+        self.quantity(name)
+        if name not in self.FINITE_N:
+            return Allowance(0.0)
+        value = finite_n_allowance(self, name)
+        if value == 0.0:
+            return Allowance(0.0)
+        return Allowance(
+            value,
+            "calibrated",
+            "second-order (kappa/N) finite-population bias; measured below 0.6 kappa/N "
+            "times the scale for the shares and 1.6 kappa/N for the drift probability "
+            "(see the derivation); allowed: 2 kappa/N times the scale",
+        )
 
     def _value(self, name: str) -> float:
         a, b, q_v, n = self["alpha"], self["beta"], self["detect_prob"], self["steps"]

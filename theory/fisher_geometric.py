@@ -17,11 +17,14 @@ Derived here (sympy):
   through :math:`\sum m_i^2 = \lambda` (rotation invariance), and it is expanded
   as a Poisson(:math:`\lambda/2`) mixture of central chi-square MGFs. So
   :math:`P_{\mathrm{ben}} = P(\chi'^2_d(\lambda) < \lambda)` (exact), evaluated
-  with :func:`scipy.stats.ncx2.cdf`.
+  as the radial integral :math:`\int \varphi(t) P(\chi^2_{d-1} \le t(2\rho - t))\,dt`,
+  :math:`\rho = z/\sigma` (accurate at any noncentrality; ``scipy.stats.ncx2.cdf`` is NaN
+  beyond about 1e11).
 * The expected progress :math:`E[(z - |x + \sigma Z|)^+] = \int_0^z
   P(|x + \sigma Z| < r)\,dr` (integration by parts of the layer-cake formula) is
-  a one-dimensional integral of the same CDF at :math:`r^2/\sigma^2`, evaluated
-  by :func:`scipy.integrate.quad` (exact up to quadrature error ~1e-12).
+  an integral of the same CDF over the gap :math:`z - r`, evaluated by nested
+  quadrature (``scipy.integrate.quad`` over a vectorised Gauss-Kronrod; relative
+  error ~1e-12).
 * In the limit :math:`d \to \infty` with the normalised step
   :math:`s = \sigma d / z` fixed, ``sympy.limit`` linearises the new distance,
   :math:`\tfrac{d}{z}(z - |x + \sigma Z|) \to s N - s^2/2` with :math:`N \sim
@@ -556,7 +559,12 @@ class FisherGeometric(Model):
             "$$ P_{\\mathrm{ben}} = P(\\chi'^2_d(\\lambda) < \\lambda) = "
             f"{X(der.beneficial)}, $$",
             "",
-            "evaluated with `scipy.stats.ncx2.cdf` (Boost). Conditioning on the mutation "
+            "evaluated (because `scipy.stats.ncx2.cdf` is NaN beyond a noncentrality of "
+            "about $10^{11}$) as an integral over the radial coordinate $t$ toward the "
+            "optimum: $P = \\int_e^{2\\rho - e} \\varphi(t)\\, P(\\chi^2_{d-1} \\le "
+            "(t - e)(2\\rho - t - e))\\,dt$ with $\\rho = z/\\sigma$, a positive integrand "
+            "with no cancellation at any $\\rho$, by adaptive Gauss-Kronrod quadrature "
+            "(relative tolerance $10^{-13}$). Conditioning on the mutation "
             "length $\\rho = \\sigma\\chi_d$ instead gives the classical form "
             "$E[\\tfrac12 I_{1 - \\rho^2/(4z^2)}(\\tfrac{d-1}{2}, \\tfrac12); \\rho < 2z]$ "
             "(a regularised incomplete beta function of the cap of beneficial directions), "
@@ -569,8 +577,8 @@ class FisherGeometric(Model):
             "",
             f"$$ E[\\Delta] = {X(der.progress)}, $$",
             "",
-            "evaluated by `scipy.integrate.quad` (relative tolerance $10^{-12}$, break points "
-            "at quantiles of $W$).",
+            "evaluated by `scipy.integrate.quad` over the gap $e$ of the radial form above "
+            "(relative tolerance $10^{-12}$).",
             "",
             "### Large-$d$ limit: the (1+1)-ES progress rate",
             "",

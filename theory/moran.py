@@ -52,7 +52,7 @@ from typing import Any
 import mpmath
 import numpy as np
 import sympy as sp
-from driftkit.theory._base import Model, Parameter, ParameterError, Quantity, Reference
+from driftkit.theory._base import Allowance, Model, Parameter, ParameterError, Quantity, Reference
 from driftkit.theory._cache import disk_cache
 from driftkit.theory._registry import register
 
@@ -595,6 +595,21 @@ class Moran(Model):
             )
             return f"{self.quantity(name).symbol} = {sp.latex(expr)}, \\qquad {where}"
         return super().latex(name)
+
+    def allowance(self, name: str) -> Allowance:
+        """Kimura's diffusion against the exact chain: proven, :func:`diffusion_error_bound`."""
+        self.quantity(name)
+        if name != "diffusion_fixation_probability":
+            return Allowance(0.0)
+        value = self.diffusion_error_bound()
+        if value == 0.0:
+            return Allowance(0.0)
+        return Allowance(
+            value,
+            "proven",
+            "0 <= phi_diff - phi <= min(phi (e^{(N-i) delta} - 1), (1 - phi)(1 - e^{-i delta})), "
+            "delta = r - 1 - ln r (derived in the model's derivation)",
+        )
 
     def _value(self, name: str) -> float:
         n_v, r_v, i_v = self["N"], self["r"], self["i0"]

@@ -309,6 +309,11 @@ def _clock_points(muv: float, sigmav: float, period: float, Lv: float) -> list[f
     return kept
 
 
+def _peclet_number(muv: float, sigmav: float, Lv: float) -> float:
+    """m = mu L/sigma^2 as (mu/sigma)(L/sigma): no overflow of sigma^2, and 0 for mu = 0."""
+    return 0.0 if muv == 0.0 else (muv / sigmav) * (Lv / sigmav)
+
+
 def clock_mean(muv: float, sigmav: float, period: float, Lv: float) -> float:
     """T_P = E[min(tau, P)] / P(tau <= P) for clock-driven resetting with period ``P``.
 
@@ -319,7 +324,7 @@ def clock_mean(muv: float, sigmav: float, period: float, Lv: float) -> float:
     below the largest double, ``inf`` beyond.
     """
     log_scale = 2.0 * (math.log(Lv) - math.log(sigmav))  # log of L^2/sigma^2
-    m = (muv / sigmav) * (Lv / sigmav)
+    m = _peclet_number(muv, sigmav, Lv)
     if math.isinf(m):  # drift beyond the float range against diffusion: passage at L/mu
         if m < 0.0 or period < Lv / muv:
             return math.inf
@@ -362,7 +367,7 @@ def _lambda(muv: float, sigmav: float, rv: float) -> float:
     root = math.hypot(muv, math.sqrt(2.0 * rv) * sigmav)
     if muv > 0.0:
         return 2.0 * rv / (muv + root)  # = the same, rationalized
-    return (root - muv) / (sigmav * sigmav)
+    return (root - muv) / sigmav / sigmav  # sigma^2 could underflow to 0
 
 
 @register
@@ -472,7 +477,7 @@ class ResettingDiffusion(Model):
 
     # -- formulas ---------------------------------------------------------
     def _peclet(self) -> float:
-        return self["mu"] * (self["hi"] - self["x0"]) / self["sigma"] ** 2
+        return _peclet_number(self["mu"], self["sigma"], self["hi"] - self["x0"])
 
     def _expression(self, name: str, case: bool) -> sp.Expr:
         d = _derive()
@@ -527,7 +532,7 @@ class ResettingDiffusion(Model):
         if mv < 0.0:
             # solve for the gap u = w* - |m| in (0, 2]: w + m = u exactly, so r* keeps its
             # digits even when |m| is so large that w* and |m| round to the same double
-            am = -mv
+            am = min(-mv, 1e300)  # beyond, the root is u = 1 to double precision
             gap = brentq(
                 lambda uv: uv * (2.0 * am + uv) / (2.0 * (am + uv)) + math.expm1(-2.0 * am - uv),
                 0.0,
@@ -536,7 +541,8 @@ class ResettingDiffusion(Model):
                 rtol=_RTOL,
                 maxiter=500,
             )
-            return (sigmav / Lv) * (sigmav / Lv) * gap * (2.0 * am + gap) / 2.0
+            # r* = sigma^2 u (2|m| + u)/(2 L^2) = u |mu|/L + (u sigma/L)^2/2 (no overflow)
+            return gap * (abs(muv) / Lv) + 0.5 * (gap * (sigmav / Lv)) ** 2
         wv = optimal_w(mv)
         if math.isnan(wv):
             return 0.0
@@ -636,9 +642,14 @@ class ResettingDiffusion(Model):
             "",
             f"$$ T_P = {X(d.clock_mean)} = \\frac{{E[\\min(\\tau, P)]}}{{P(\\tau \\le P)}}. $$",
             "",
-            "The integral is evaluated with `scipy.integrate.quad` (relative tolerance "
-            "$10^{-13}$), the image term as $\\exp(2\\mu L/\\sigma^2 + \\log\\Phi(b))$; "
-            "$T_P = $ `inf` when $P(\\tau \\le P)$ underflows.",
+            "Evaluation never forms $1 - Q_0(P)$, which cancels when a crossing within one "
+            "period is rare: $P(\\tau \\le P) = \\Phi(a) + e^{2\\mu L/\\sigma^2}\\Phi(b)$ "
+            "(method of images) is a sum of two positive terms, added in log space "
+            "(`log_ndtr`, the image term through `erfcx`); $E[\\min(\\tau, P)] = "
+            "\\int_0^P Q_0(s)\\,ds$ is integrated with `scipy.integrate.quad` in diffusive "
+            "time units, with break points on the scales of the passage-time law, and "
+            "$T_P$ is formed as a ratio in log space, so it is `inf` only when $T_P$ itself "
+            "exceeds the largest double.",
             "",
             "### Evaluation",
             "",

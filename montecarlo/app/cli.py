@@ -173,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--json", action="store_true", help="print one JSON object")
 
-    def simulation(p: argparse.ArgumentParser, default_level: float) -> None:
+    def simulation(p: argparse.ArgumentParser, default_level: float | None) -> None:
         p.add_argument(
             "--paths",
             type=_int_arg("paths", 1),
@@ -198,7 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
             "--level",
             type=_level_arg,
             default=default_level,
-            help=f"confidence level (default {default_level})",
+            help=(
+                f"confidence level (default {default_level})"
+                if default_level is not None
+                else "confidence level (default: 0.999 family-wise over all points and "
+                "quantities with --mode validate, 0.95 per interval with --mode simulate)"
+            ),
         )
         p.add_argument(
             "--interval",
@@ -305,8 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
         "a disagreement).",
     )
     common(p)
-    simulation(p, 0.999)
-    p.set_defaults(level=None)  # validate: 0.999 family-wise; simulate: 0.95 per interval
+    simulation(p, None)  # validate: 0.999 family-wise; simulate: 0.95 per interval
     p.add_argument(
         "--grid",
         action="append",
@@ -471,7 +475,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     print(
         f"  {res.level:.3%} intervals; paths={res.paths:,} censored={res.censored:,} "
         f"steps={res.steps:,} elapsed={res.elapsed_s:.3f}s "
-        f"({res.steps_per_second:.3g} steps/s, {res.threads} threads) seed={res.seed}"
+        f"({res.steps_per_second:.3g} steps/s, {res.threads} thread"
+        f"{'' if res.threads == 1 else 's'}) seed={res.seed}"
         + ("" if res.method == "naive" else f" method={res.method}")
     )
     return 0
@@ -514,7 +519,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             if not settings["progress"]:
                 print(" stopped", file=sys.stderr, flush=True)
             raise
-        verdict = f"{'ok' if v.ok else 'DISAGREE'} ({time.perf_counter() - start:.1f} s)"
+        n_inc = v.verdicts["inconclusive"]
+        inc = f", {n_inc} inconclusive" if n_inc else ""
+        verdict = f"{'ok' if v.ok else 'DISAGREE'}{inc} ({time.perf_counter() - start:.1f} s)"
         tail = f" {verdict}" if not settings["progress"] else f"{head} {verdict}"
         print(tail, file=sys.stderr, flush=True)
         results.append(v)
@@ -660,12 +667,18 @@ def _print_validation(v) -> None:
     for name, c in v.comparisons.items():
         e = c.estimate
         tol = f" ± {_fmt(c.tolerance)}" if c.tolerance else ""
+        shown = {"agree": "agree", "disagree": "DISAGREE", "inconclusive": "INCONCLUSIVE"}
         print(
             f"  {name:<{width}}  theory {_fmt(c.theory):>14}  estimate {_fmt(e.estimate):>14}  "
-            f"[{_fmt(e.ci_low)}, {_fmt(e.ci_high)}]{tol}  {'agree' if c.agree else 'DISAGREE'}"
+            f"[{_fmt(e.ci_low)}, {_fmt(e.ci_high)}]{tol}  {shown[c.verdict]}"
         )
+    for name, c in v.comparisons.items():
+        if c.verdict == "inconclusive":
+            print(f"    {name}: inconclusive: {c.reason()}")
+    counts = v.verdicts
+    tally = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
     print(
-        f"  {'OK' if v.ok else 'DISAGREEMENT'} at {v.level:.3%} (Bonferroni, "
+        f"  {'OK' if v.ok else 'DISAGREEMENT'} ({tally}) at {v.level:.3%} (Bonferroni, "
         f"{v.comparison_level:.4%} each); paths={s.paths:,} censored={s.censored:,} "
         f"steps={s.steps:,} elapsed={s.elapsed_s:.3f}s ({s.steps_per_second:.3g} steps/s) "
         f"seed={s.seed}"

@@ -16,6 +16,21 @@ from tqdm import tqdm
 __all__ = ["json_safe", "write_report"]
 
 
+def _overall(data: dict) -> str:
+    """The report's one-line verdict: disagreement, or how many agree and are inconclusive."""
+    if not data["ok"]:
+        return "DISAGREEMENT FOUND"
+    counts = data.get("verdicts", {})
+    if counts.get("inconclusive"):
+        return f"no disagreement; {counts['agree']} agree, {counts['inconclusive']} inconclusive"
+    return "all quantities agree"
+
+
+def _verdict_word(verdict: str) -> str:
+    """A verdict for the summary table: disagree in bold, inconclusive spelled out."""
+    return "**disagree**" if verdict == "disagree" else verdict
+
+
 def theory_only_table(v: ValidationResult) -> list[str]:
     """The quantities the simulation does not check (bounds, asymptotics, ...), with their
     values; empty when every quantity was compared."""
@@ -46,6 +61,9 @@ def results_object(results: list[ValidationResult], command: list[str] | None = 
     """The JSON object of a multi-model validation."""
     return {
         "ok": all(v.ok for v in results),
+        "verdicts": {
+            k: sum(v.verdicts[k] for v in results) for k in ("agree", "disagree", "inconclusive")
+        },
         "models": {v.model.name: v.to_dict() for v in results},
         "provenance": provenance(command),
     }
@@ -117,9 +135,11 @@ def write_report(
     lines = [
         "# driftkit validation report",
         "",
-        f"Overall: **{'all quantities agree' if data['ok'] else 'DISAGREEMENT FOUND'}**. "
+        f"Overall: **{_overall(data)}**. "
         "Each interval is at the Bonferroni-corrected level over the quantities of its "
-        "model; `agree` means the closed form lies inside it.",
+        "model; `agree` means the closed form lies inside it (widened by a stated allowance "
+        "for an approximation), `inconclusive` that it does but the allowance is over 3 "
+        "half-widths of the interval, so agreement says nothing.",
         "",
         f"driftkit {prov['driftkit']} · numpy {prov['numpy']} · numba {prov['numba']} · "
         f"sympy {prov['sympy']} · {prov['time']} · `{prov['command']}`",
@@ -128,9 +148,10 @@ def write_report(
         "",
         "## All quantities",
         "",
-        "| model | quantity | kind | theory | estimate | interval | agree |",
+        "| model | quantity | kind | theory | estimate | interval | verdict |",
         "|---|---|---|---:|---:|---|:---:|",
     ]
+    inconclusive = []
     for v in results:
         for c in v.comparisons.values():
             e = c.estimate
@@ -138,8 +159,18 @@ def write_report(
             lines.append(
                 f"| [{v.model.name}](#{v.model.name}) | `{c.name}` | {c.kind} | {_num(c.theory)} | "
                 f"{_num(e.estimate)} | [{_num(e.ci_low)}, {_num(e.ci_high)}]{tol} | "
-                f"{'yes' if c.agree else '**NO**'} |"
+                f"{_verdict_word(c.verdict)} |"
             )
+            if c.verdict == "inconclusive":
+                inconclusive.append(f"- {v.model.name} `{c.name}`: {c.reason()}")
+    if inconclusive:
+        lines += [
+            "",
+            f"{len(inconclusive)} inconclusive (theory inside the interval widened by an "
+            "allowance over 3 half-widths of the interval, so agreement says nothing):",
+            "",
+            *inconclusive,
+        ]
     lines += [
         "",
         "## Runs",

@@ -40,7 +40,7 @@ from driftkit.montecarlo.engine.accumulators import layout
 from driftkit.montecarlo.engine.core import Simulator, register_simulator
 from driftkit.montecarlo.engine.stats import Mean, Summary
 from driftkit.theory import Model
-from driftkit.theory.belief_evolution import RESOLUTION_CONSTANT, RESOLVED, BeliefEvolution
+from driftkit.theory.belief_evolution import RESOLVED, BeliefEvolution
 from numba import njit
 
 __all__ = ["BeliefEvolutionSimulator"]
@@ -230,11 +230,10 @@ class BeliefEvolutionSimulator(Simulator):
         return self.quantities
 
     def tolerance(self, model: Model, name: str) -> float:
-        """``RESOLUTION_CONSTANT * r`` times the mean-field selection effect (0 without
-        selection); see the module docstring for the measurements behind it."""
-        if self._neutral(model) or name == "deceptive_fraction_neutral":
-            return 0.0
-        return RESOLUTION_CONSTANT * model.resolution * model.selection_effect(name)
+        """The theory's allowance (``model.allowance(name)``): ``RESOLUTION_CONSTANT * r``
+        times the mean-field selection effect (0 without selection); see the module
+        docstring for the measurements behind it."""
+        return model.allowance(name).value
 
     def summarize(self, model, totals, paths, level, interval):
         return _SUMMARY(totals, paths, level, interval)

@@ -75,7 +75,7 @@ from driftkit.montecarlo.engine.accumulators import layout
 from driftkit.montecarlo.engine.core import Simulator, register_simulator
 from driftkit.montecarlo.engine.stats import Estimate, Mean, Summary
 from driftkit.theory import Model
-from driftkit.theory.clymer_evolution import ClymerEvolution, finite_n_allowance
+from driftkit.theory.clymer_evolution import ClymerEvolution
 from numba import njit
 from scipy import stats
 
@@ -360,11 +360,9 @@ class ClymerEvolutionSimulator(Simulator):
         return {k: est[k] for k in self.quantities}, censored, steps
 
     def tolerance(self, model: Model, name: str) -> float:
-        """The stated finite-population allowance (see
-        :func:`driftkit.theory.clymer_evolution.finite_n_allowance`); 0 for other quantities."""
-        if name in self.quantities:
-            return finite_n_allowance(model, name)
-        return 0.0
+        """The theory's stated finite-population allowance (``model.allowance(name)``, see
+        :func:`driftkit.theory.clymer_evolution.finite_n_allowance`)."""
+        return model.allowance(name).value
 
 
 register_simulator(ClymerEvolutionSimulator())

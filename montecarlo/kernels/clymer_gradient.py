@@ -49,7 +49,7 @@ from driftkit.montecarlo.engine.accumulators import layout
 from driftkit.montecarlo.engine.core import Simulator, register_simulator
 from driftkit.montecarlo.engine.stats import Estimate, mean_interval
 from driftkit.theory import Model
-from driftkit.theory.clymer_gradient import STATE, ClymerGradient, mean_field_allowance
+from driftkit.theory.clymer_gradient import STATE, ClymerGradient
 from numba import njit
 
 __all__ = ["ClymerGradientSimulator"]
@@ -196,8 +196,9 @@ class ClymerGradientSimulator(Simulator):
         return {k: est[k] for k in self.quantities}, censored, int(acc["steps"])
 
     def tolerance(self, model: Model, name: str) -> float:
-        """The stated allowance of the approximate means: ``5 lr`` (alignment, bias) and
-        ``5 lr + sqrt(lr)`` (variance); 0 for the exact quantities.
+        """The theory's stated allowance (``model.allowance(name)``) of the approximate
+        means: ``5 lr`` (alignment, bias) and ``5 lr + sqrt(lr)`` (variance); 0 for the
+        exact quantities.
 
         The mean field misses the noise's non-linear effect, of order ``lr`` at a fixed
         ``lr * steps`` (measured ``|E x_n - x_n^mf| / lr`` below 0.9 for alignment and bias
@@ -205,7 +206,7 @@ class ClymerGradientSimulator(Simulator):
         1000``, ``lr`` 0.01 to 0.1), and of order ``sqrt(lr)`` for the variance where its
         mean field reaches 0 (measured at most ``0.8 sqrt(lr)``); see the derivation.
         """
-        return mean_field_allowance(model["lr"], name)
+        return model.allowance(name).value
 
 
 register_simulator(ClymerGradientSimulator())

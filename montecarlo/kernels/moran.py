@@ -28,7 +28,7 @@ from driftkit.montecarlo.engine.accumulators import layout
 from driftkit.montecarlo.engine.core import Simulator, register_simulator
 from driftkit.montecarlo.engine.stats import CensoredMean, Proportion, Summary
 from driftkit.theory import Model
-from driftkit.theory.moran import Moran, diffusion_error_bound
+from driftkit.theory.moran import Moran
 from numba import njit
 
 __all__ = ["MoranSimulator"]
@@ -134,9 +134,7 @@ class MoranSimulator(Simulator):
         it by at most :func:`driftkit.theory.moran.diffusion_error_bound` (derived in the model's
         derivation), which is therefore allowed beside the interval.
         """
-        if name == "diffusion_fixation_probability":
-            return diffusion_error_bound(model["N"], model["r"], model["i0"])
-        return 0.0
+        return model.allowance(name).value
 
     def summarize(self, model, totals, paths, level, interval):
         return _SUMMARY(totals, paths, level, interval)

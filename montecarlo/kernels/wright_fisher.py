@@ -113,9 +113,7 @@ class WrightFisherSimulator(Simulator):
         (:math:`\min(|s|/2, (|s| + 1.5 N s^2) P_{\mathrm{Kimura}})`, an envelope measured
         against the exact chain, see the model's derivation), allowed beside the interval.
         """
-        if name == "fixation_probability":
-            return model.kimura_error_envelope()
-        return 0.0
+        return model.allowance(name).value
 
     def summarize(self, model, totals, paths, level, interval):
         return _SUMMARY(totals, paths, level, interval, self.simulated_quantities(model))
