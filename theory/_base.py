@@ -138,7 +138,9 @@ class Quantity:
     """A named quantity of a model.
 
     ``kind`` says what the number is: ``"exact"`` (a derived closed form),
-    ``"approximation"``, ``"asymptotic"`` or ``"bound"`` (a rigorous inequality).
+    ``"numerical"`` (no evaluable closed form: computed numerically, the method in the
+    description), ``"approximation"``, ``"asymptotic"`` or ``"bound"`` (a rigorous
+    inequality).
     ``symbol`` is the LaTeX for the left-hand side of its formula.
     """
 

@@ -503,10 +503,12 @@ def mean_field_spread(model: ClymerGradient, index: int) -> float:
 
 
 def round_to_spread(value: float, spread: float) -> float:
-    """``value`` rounded to the decimal place of ``10 * spread`` (its leading digits only)."""
-    if spread <= 0.0 or not math.isfinite(value):
+    """``value`` rounded to the decimal place of ``spread``'s leading digit: the digits that
+    do not move when the start moves by a rounding error, and a rounding error (at most
+    half a unit of that place) no larger than ``spread / 2``."""
+    if spread <= 0.0 or not math.isfinite(value) or not math.isfinite(spread):
         return value
-    ndigits = -math.ceil(math.log10(10.0 * spread))
+    ndigits = -math.floor(math.log10(spread))
     return float(round(value, ndigits)) + 0.0  # + 0.0: no "-0.0"
 
 

@@ -80,6 +80,8 @@ GRID_ATOL = 1e-12
 GRID_LOST = 1e-9
 _N0 = 256
 _N_MAX = 2048
+#: beyond this many steps the chain is propagated by repeated squaring (values at T only)
+_STEP_LIMIT = 4096
 
 
 @dataclass(frozen=True)
@@ -224,9 +226,33 @@ def _transition(k: int, sigma_v: float, tol_v: float, tau_v: float, s_max: float
 
 
 def _propagate_once(k, d, sigma_v, tol_v, tau_v, steps, s_max, n):
-    """Trajectories E[s_t] and E||x_unobs,t||^2, t = 0..steps, on one grid; and the lost mass."""
+    """Trajectories E[s_t] and E||x_unobs,t||^2 on one grid; and the lost mass.
+
+    Up to :data:`_STEP_LIMIT` steps the chain is stepped and the values at every
+    t = 0..steps are returned; beyond, only t = 0 and t = steps, from the augmented
+    transition matrix raised to the power ``steps`` by repeated squaring (log2(steps)
+    matrix products instead of ``steps`` vector products).
+    """
     nodes, A, a, lost_row = _transition(k, sigma_v, tol_v, tau_v, s_max, n)
     stay = 1.0 - a
+    if steps > _STEP_LIMIT:
+        M = np.zeros((n + 2, n + 2))
+        M[:n, :n] = A
+        M[np.arange(n), np.arange(n)] += stay
+        M[:n, n], M[:n, n + 1] = a, lost_row
+        M[n, n] = M[n + 1, n + 1] = 1.0
+        vec = np.zeros(n + 2)
+        vec[0] = 1.0
+        e = int(steps)
+        while e:
+            if e & 1:
+                vec = vec @ M
+            e >>= 1
+            if e:
+                M = M @ M
+        obs = np.array([0.0, float(vec[:n] @ nodes)])
+        acc = np.array([0.0, float(vec[n])])
+        return obs, (d - k) * sigma_v**2 * acc, float(vec[n + 1])
     pi = np.zeros(n)
     pi[0] = 1.0
     obs = np.zeros(steps + 1)
@@ -251,26 +277,39 @@ def _trajectory(k: int, d: int, sigma_v: float, tol_v: float, tau_v: float, hori
     s_max = sigma_v**2 * (k + 10.0 * math.sqrt(k) + 10.0) + 2.0 * tol_v + 10.0 * tau_v
     if tau_v == 0.0:
         s_max = min(s_max, horizon * tol_v + sigma_v**2)  # s_t <= t tol when tau = 0
+    else:
+        # an accepted rise exceeds tol + 9 tau sqrt2 with probability < Phi(-9) = 1.1e-19
+        # per step, so s_t <= t (tol + 9 tau sqrt2) but for < t 1.1e-19 (below GRID_LOST)
+        s_max = min(s_max, horizon * (tol_v + 9.0 * math.sqrt(2.0) * tau_v))
+
+    # the lost mass is counted as accepted: it must be small against the acceptances
+    # themselves (GRID_LOST relative to sum_t p(t)), not only in absolute terms; the chain
+    # is run with d = k + 1 (unobs = sigma^2 sum_t p(t)) and scaled by d - k at the end
+    def run(top: float, n: int):
+        o, u, lo = _propagate_once(k, k + 1, sigma_v, tol_v, tau_v, horizon, top, n)
+        return o, u, lo / max(u[-1] / sigma_v**2, 1e-300)
+
     for _ in range(60):
-        obs, unobs, lost = _propagate_once(k, d, sigma_v, tol_v, tau_v, horizon, s_max, _N0)
+        obs, unobs, lost = run(s_max, _N0)
         if lost <= GRID_LOST:
             break
         s_max *= 2.0
     else:  # pragma: no cover
         raise ArithmeticError("grid range did not converge")
-    for _ in range(20):  # then narrow it while almost nothing leaves (a finer step h)
-        trial = _propagate_once(k, d, sigma_v, tol_v, tau_v, horizon, s_max / 2.0, _N0)
+    for _ in range(60):  # then narrow it while almost nothing leaves (a finer step h)
+        trial = run(s_max / 2.0, _N0)
         if trial[2] > GRID_LOST:
             break
         s_max /= 2.0
         obs, unobs, lost = trial
     m = _N0
     while True:
-        obs2, unobs2, lost2 = _propagate_once(k, d, sigma_v, tol_v, tau_v, horizon, s_max, 2 * m)
+        obs2, unobs2, lost2 = run(s_max, 2 * m)
         err = max(_rel_change(obs2, obs), _rel_change(unobs2, unobs))
         m *= 2
         obs, unobs, lost = obs2, unobs2, max(lost, lost2)
         if err <= GRID_RTOL:
+            unobs = (d - k) * unobs
             return obs, unobs, {"n": m, "s_max": s_max, "lost": lost, "error": err}
         if 2 * m > _N_MAX:
             raise ArithmeticError(
@@ -292,8 +331,18 @@ def grid_propagate(
     n, s_max, lost, error (the last relative change).
     """
     horizon = 1 << max(int(steps) - 1, 0).bit_length()
-    obs, unobs, info = _trajectory(k, d, sigma_v, tol_v, tau_v, horizon)
-    return float(obs[steps]), float(unobs[steps]), info
+    # in units of sigma^2 (s / sigma^2 is the chain with sigma = 1, tol / sigma^2 and
+    # tau / sigma^2): no underflow or overflow of the grid at extreme sigma
+    s2 = sigma_v**2
+    args = (k, d, 1.0, tol_v / s2, tau_v / s2)
+    if horizon > _STEP_LIMIT:  # values at ``steps`` only (index 1), by repeated squaring
+        obs, unobs, info = _trajectory(*args, int(steps))
+        index = 1
+    else:
+        obs, unobs, info = _trajectory(*args, horizon)
+        index = steps
+    info = {**info, "s_max": info["s_max"] * s2}
+    return float(obs[index]) * s2, float(unobs[index]) * s2, info
 
 
 # -- the model -----------------------------------------------------------------------------

@@ -432,8 +432,10 @@ class ResettingDiffusion(Model):
             "optimal_reset_rate",
             "the Poisson reset rate r* minimising the mean first-passage time (root of the "
             "derived dT/dr = 0 to machine precision); 0 when resetting never helps "
-            "(mu L/sigma^2 >= 1); about Poisson resetting, whatever period",
+            "(mu L/sigma^2 >= 1); about Poisson resetting, whatever period; numerical: "
+            "w* is found by brentq",
             r"r^*",
+            kind="numerical",
         ),
     )
     references = (

@@ -500,11 +500,14 @@ class WrightFisher(Model):
             "P(the variant reaches N copies before 0) in the Wright-Fisher chain, solved "
             "numerically (the fixation probability when u = 0; first fixation when u > 0)",
             r"h_{N p_0}",
+            kind="numerical",
         ),
         Quantity(
             "mean_absorption_time",
-            "expected generations until the variant is lost or (first) fixed, same chain",
+            "expected generations until the variant is lost or (first) fixed, same chain, "
+            "solved numerically (its first-step linear equations)",
             r"E[T]",
+            kind="numerical",
         ),
         Quantity(
             "mutation_selection_balance",

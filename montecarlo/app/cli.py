@@ -135,8 +135,19 @@ def _parse_sets(items: list[str] | None) -> dict[str, str]:
     return out
 
 
+def _model_class(name: str) -> type[Model]:
+    """The model class of a model name, or of a spec file (a path ending in ``.toml``,
+    loaded with :func:`driftkit.theory.families.load`; a bad spec is a ``ValueError``
+    naming the key and the line)."""
+    if name.lower().endswith(".toml"):
+        from driftkit.theory.families import load
+
+        return load(name)
+    return get_model(name)
+
+
 def _build_model(name: str, sets: dict[str, str]) -> Model:
-    cls = get_model(name)
+    cls = _model_class(name)
     for key in sets:
         cls.parameter(key)  # unknown names fail here, naming the allowed ones
     return cls(**sets)
@@ -546,7 +557,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from driftkit.montecarlo.app.sweep import parse_grid, sweep
 
-    cls = get_model(args.model)
+    cls = _model_class(args.model)
     grid = dict(parse_grid(cls, g) for g in args.grid)
     base = _parse_sets(args.set)
     _build_model(args.model, base)  # bad fixed values fail before any work

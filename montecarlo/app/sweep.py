@@ -150,7 +150,13 @@ def _run_point(task: dict[str, Any]) -> list[dict[str, Any]]:
     from driftkit.montecarlo.engine.core import simulate
     from driftkit.montecarlo.engine.validation import validate
 
-    model = get_model(task["model"])(**task["params"])
+    if task.get("spec") is not None:  # a spec model: rebuilt (and registered) here
+        from driftkit.theory.families import load_data
+
+        model_cls = load_data(task["spec"], task.get("spec_source", "spec"))
+    else:
+        model_cls = get_model(task["model"])
+    model = model_cls(**task["params"])
     seq = np.random.SeedSequence(
         entropy=task["entropy"], spawn_key=tuple(task["spawn_key"]), pool_size=task["pool_size"]
     )
@@ -471,6 +477,9 @@ def sweep(
             "comparison_level": comparison_level,
             "interval": interval,
             "time_limit": time_limit,
+            # a spec model travels as its spec (a worker may never have loaded it)
+            "spec": getattr(model_cls, "spec_data", None),
+            "spec_source": getattr(model_cls, "spec_source", None),
         }
 
     bar = tqdm(

@@ -206,6 +206,17 @@ def get_simulator(model: Model | str) -> Simulator:
     name = model if isinstance(model, str) else model.name
     if name not in _SIMULATORS and name in BUILTIN_MODELS:
         importlib.import_module(f"driftkit.montecarlo.kernels.{BUILTIN_MODELS[name]}")
+    if name not in BUILTIN_MODELS:
+        # a spec model (driftkit.theory.families): its family's kernel module builds a
+        # simulator for its class, again when the spec was reloaded with changes
+        try:
+            cls = type(model) if isinstance(model, Model) else get_model(name)
+        except ValueError:
+            cls = None
+        family = getattr(cls, "family", None)
+        if family is not None and getattr(_SIMULATORS.get(name), "model_class", None) is not cls:
+            kernels = importlib.import_module(f"driftkit.montecarlo.kernels.{family}")
+            register_simulator(kernels.simulator_for(cls))
     try:
         return _SIMULATORS[name]
     except KeyError:

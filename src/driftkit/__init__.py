@@ -19,10 +19,12 @@ from typing import Any
 
 from driftkit._version import __version__
 
-__all__ = ["__version__", "montecarlo", "theory"]
+__all__ = ["__version__", "load", "montecarlo", "theory"]
 
 
 def __getattr__(name: str) -> Any:
     if name in ("theory", "montecarlo"):
         return importlib.import_module(f"driftkit.{name}")
+    if name == "load":  # driftkit.load("my-model.toml") -> the model class of a spec
+        return importlib.import_module("driftkit.theory.families").load
     raise AttributeError(f"module 'driftkit' has no attribute {name!r}")

@@ -24,7 +24,12 @@ DRIFT_SAMPLES = 400_000
 def simulate(params: dict, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Per-path escape indicators and exit times; per-step drift samples."""
     mu, sigma = float(params["mu"]), float(params["sigma"])
-    lo, hi, x0, horizon = float(params["lo"]), float(params["hi"]), float(params["x0"]), float(params["t"])
+    lo, hi, x0, horizon = (
+        float(params["lo"]),
+        float(params["hi"]),
+        float(params["x0"]),
+        float(params["t"]),
+    )
     var = sigma * sigma * H
     x = np.full(n, x0)
     clock = np.zeros(n)

@@ -136,7 +136,11 @@ def _toml_loads(text: str, source: str) -> dict[str, Any]:
         m = re.search(r"\(at line (\d+), column \d+\)", msg)
         line = int(m.group(1)) if m else None
         msg = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", msg)
-        raise SpecError(f"invalid TOML: {msg}", None, line, source) from None
+        key = None
+        if line is not None and line <= len(text.splitlines()):
+            m = _ASSIGN.match(text.splitlines()[line - 1])
+            key = _unquote(m.group(1)) if m else None
+        raise SpecError(f"invalid TOML: {msg}", key, line, source) from None
 
 
 def read_spec(spec: str | Path | dict[str, Any], source: str | None = None) -> tuple[dict, Source]:
@@ -150,7 +154,9 @@ def read_spec(spec: str | Path | dict[str, Any], source: str | None = None) -> t
         except FileNotFoundError:
             raise SpecError(f"no such spec file: {path}", source=str(path)) from None
         except OSError as exc:
-            raise SpecError(f"cannot read the spec ({exc.strerror or exc})", source=str(path))
+            raise SpecError(
+                f"cannot read the spec ({exc.strerror or exc})", source=str(path)
+            ) from None
         return _toml_loads(text, str(path)), Source(str(path), text)
     name = source or "spec"
     return _toml_loads(spec, name), Source(name, spec)
@@ -199,17 +205,19 @@ def parse_expression(
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED_NODES):
             raise source.error(
-                path, f"expression {text!r}: {type(node).__name__} is not allowed (only "
-                "arithmetic, numbers, the parameters, the state and functions like exp, log)"
+                path,
+                f"expression {text!r}: {type(node).__name__} is not allowed (only "
+                "arithmetic, numbers, the parameters, the state and functions like exp, log)",
             )
         if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float)):
-            raise source.error(path, f"expression {text!r}: only numbers may appear, got "
-                               f"{node.value!r}")
+            raise source.error(
+                path, f"expression {text!r}: only numbers may appear, got {node.value!r}"
+            )
         if isinstance(node, ast.Call):
             if not (isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS) or node.keywords:
                 raise source.error(
-                    path, f"expression {text!r}: only the functions {', '.join(FUNCTIONS)} may "
-                    "be called"
+                    path,
+                    f"expression {text!r}: only the functions {', '.join(FUNCTIONS)} may be called",
                 )
         if isinstance(node, ast.Name) and node.id not in allowed:
             raise _undefined(source, path, node.id, symbols, text)
@@ -246,8 +254,8 @@ def _undefined(source, path, name, symbols, text=None) -> SpecError:
     known = ", ".join(sorted(symbols)) or "none"
     what = f"expression {text!r}: " if text is not None else ""
     return source.error(
-        path, f"{what}undefined symbol '{name}' (defined: {known}; functions: "
-        f"{', '.join(FUNCTIONS)})"
+        path,
+        f"{what}undefined symbol '{name}' (defined: {known}; functions: {', '.join(FUNCTIONS)})",
     )
 
 
@@ -284,13 +292,15 @@ class Spec:
         for key in self.model:
             if key not in allowed:
                 raise self.error(
-                    key, f"unknown key for family {self.family}; its keys are: "
-                    + ", ".join(allowed)
+                    key,
+                    f"unknown key for family {self.family}; its keys are: " + ", ".join(allowed),
                 )
         for key in required:
             if key not in self.model:
-                raise self.source.error(("model",), f"missing key 'model.{key}' (family "
-                                        f"{self.family} needs {', '.join(required)})")
+                raise self.source.error(
+                    ("model",),
+                    f"missing key 'model.{key}' (family {self.family} needs {', '.join(required)})",
+                )
 
     def number(self, key: str, integer: bool = False, infinite_ok: bool = False) -> float | int:
         """The [model] entry ``key`` as a number (an integer if ``integer``)."""
@@ -315,17 +325,24 @@ class Spec:
 def _parameter(name: str, entry: Any, source: Source) -> Parameter:
     path = ("parameters", name)
     if not _NAME.match(name) or name in FUNCTIONS or name in CONSTANTS:
-        raise source.error(path, f"parameter name {name!r} must be an identifier (a letter, then "
-                           "letters, digits, _) that is not a function or constant name")
+        raise source.error(
+            path,
+            f"parameter name {name!r} must be an identifier (a letter, then "
+            "letters, digits, _) that is not a function or constant name",
+        )
     if isinstance(entry, (int, float)) and not isinstance(entry, bool):
         entry = {"default": entry}
     if not isinstance(entry, dict):
-        raise source.error(path, f"must be a number or a table {{ default = ..., low = ..., "
-                           f"high = ... }}, got {entry!r}")
+        raise source.error(
+            path,
+            f"must be a number or a table {{ default = ..., low = ..., "
+            f"high = ... }}, got {entry!r}",
+        )
     for key in entry:
         if key not in PARAMETER_KEYS:
-            raise source.error((*path, key), f"unknown key; a parameter takes: "
-                               f"{', '.join(PARAMETER_KEYS)}")
+            raise source.error(
+                (*path, key), f"unknown key; a parameter takes: {', '.join(PARAMETER_KEYS)}"
+            )
     if "default" not in entry:
         raise source.error(path, "missing key 'default'")
     kw: dict[str, Any] = {}
@@ -347,8 +364,14 @@ def _parameter(name: str, entry: Any, source: Source) -> Parameter:
     if not low <= high:
         raise source.error((*path, "high"), f"high = {high} is below low = {low}")
     default = kw.pop("default")
-    p = Parameter(name, default, description, low=low, high=high,
-                  **{k: v for k, v in kw.items() if k not in ("low", "high")})
+    p = Parameter(
+        name,
+        default,
+        description,
+        low=low,
+        high=high,
+        **{k: v for k, v in kw.items() if k not in ("low", "high")},
+    )
     try:
         p.validate(default)
     except ParameterError as exc:
@@ -373,8 +396,9 @@ def make_spec(data: dict[str, Any], source: Source) -> Spec:
     from driftkit.theory.families import FAMILIES
 
     if family not in FAMILIES:
-        raise source.error(("family",), f"unknown family {family!r}; the families are: "
-                           + ", ".join(FAMILIES))
+        raise source.error(
+            ("family",), f"unknown family {family!r}; the families are: " + ", ".join(FAMILIES)
+        )
     params = data.get("parameters", {})
     if not isinstance(params, dict):
         raise source.error(("parameters",), "must be a table of parameters")

@@ -287,8 +287,8 @@ class Walk(SpecModel, metaclass=FamilyMeta):
         if self.case == "birth-death":
             return self._bd_expression(name)
         v = self._solution()[name]
-        return sp.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else sp.Float(
-            v, 30
+        return (
+            sp.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else sp.Float(v, 30)
         )
 
     def _const_expression(self, name: str, case: bool) -> sp.Expr:
@@ -307,8 +307,9 @@ class Walk(SpecModel, metaclass=FamilyMeta):
                 return sp.Integer(0) if has_d else 1 - esc
             if has_d:
                 return (1 - esc) / self.detect_expr
-            return sp.Piecewise((k / (self.up_expr - self.down_expr), self.up_expr > self.down_expr),
-                                (sp.oo, True))
+            return sp.Piecewise(
+                (k / (self.up_expr - self.down_expr), self.up_expr > self.down_expr), (sp.oo, True)
+            )
         at = {_n: x0 - self.lo, _N: self.hi - self.lo}
         if name == "detection_probability":
             esc = self._const_expression("escape_probability", case)
@@ -350,8 +351,10 @@ class Walk(SpecModel, metaclass=FamilyMeta):
         if self.case == "general" and name != "drift_rate":
             v, expr = self.value(name), self.expression(name)
             shown = sp.latex(expr) if len(str(expr)) <= 40 else f"{v:.15g}"
-            return (f"{self.quantity(name).symbol} = {shown}\\quad \\text{{(the exact "
-                    "solution of the linear system)}}")
+            return (
+                f"{self.quantity(name).symbol} = {shown}\\quad \\text{{(the exact "
+                "solution of the linear system)}"
+            )
         return super().latex(name)
 
     # -- derivation -----------------------------------------------------------------------
@@ -456,8 +459,10 @@ class Walk(SpecModel, metaclass=FamilyMeta):
             ]
         for name, sym in symbol.items():
             general, result = sols[name]
-            lines += [f"$$ {sym}(n) = {L(general)} \\;\\Rightarrow\\; {sym}(n) = {L(result)} $$",
-                      ""]
+            lines += [
+                f"$$ {sym}(n) = {L(general)} \\;\\Rightarrow\\; {sym}(n) = {L(result)} $$",
+                "",
+            ]
             if self.detect_expr == 0:
                 lines += [f"and for $u = w$: $${sym}(n) = {L(sols['equal'][name][1])}$$", ""]
         return lines
@@ -497,8 +502,9 @@ def _tridiagonal(up, down, det, rhs, f_lo, f_hi):
             r = r + up[i] * f_hi
         if m == 0:
             raise ParameterError(
-                "x0", "the walk can be trapped forever in a set of states (the first-step "
-                "system is singular); change up/down so every state can reach an absorption"
+                "x0",
+                "the walk can be trapped forever in a set of states (the first-step "
+                "system is singular); change up/down so every state can reach an absorption",
             )
         cp[i] = (-up[i] / m) if i < n - 1 else up[i] * 0
         dp[i] = r / m
@@ -519,11 +525,19 @@ def _infinite_lo(u, w, d, k: int) -> dict[str, Any]:
         lam = ((u + w + d) + mpmath.sqrt((u + w + d) ** 2 - 4 * u * w)) / (2 * u)
         esc = lam ** (-k)
     if d > 0:
-        return {"escape_probability": esc, "ruin_probability": mpmath.mpf(0),
-                "detection_probability": 1 - esc, "mean_exit_time": (1 - esc) / d}
+        return {
+            "escape_probability": esc,
+            "ruin_probability": mpmath.mpf(0),
+            "detection_probability": 1 - esc,
+            "mean_exit_time": (1 - esc) / d,
+        }
     time = k / (u - w) if u > w else mpmath.inf
-    return {"escape_probability": esc, "ruin_probability": 1 - esc,
-            "detection_probability": mpmath.mpf(0), "mean_exit_time": time}
+    return {
+        "escape_probability": esc,
+        "ruin_probability": 1 - esc,
+        "detection_probability": mpmath.mpf(0),
+        "mean_exit_time": time,
+    }
 
 
 def build(spec: Spec) -> type[Walk]:
@@ -532,8 +546,10 @@ def build(spec: Spec) -> type[Walk]:
     symbols = spec.symbols()
     for name in ("x", "x0"):
         if name in symbols:
-            raise spec.source.error(("parameters", name), f"'{name}' is reserved by the walk "
-                                    "family (the state and the starting point)")
+            raise spec.source.error(
+                ("parameters", name),
+                f"'{name}' is reserved by the walk family (the state and the starting point)",
+            )
     exprs = {}
     for key in ("up", "down", "detect"):
         raw = spec.model.get(key, 0)
@@ -550,17 +566,26 @@ def build(spec: Spec) -> type[Walk]:
     const = all(X not in e.free_symbols for e in exprs.values())
     if not math.isfinite(lo) and not const:
         raise spec.error(
-            "lo", "lo = -inf needs up, down and detect independent of the state x (a table "
-            "over infinitely many states is impossible); give a finite lo"
+            "lo",
+            "lo = -inf needs up, down and detect independent of the state x (a table "
+            "over infinitely many states is impossible); give a finite lo",
         )
     if math.isfinite(lo) and hi - lo - 1 > MAX_STATES and not const:
-        raise spec.error("hi", f"{hi - lo - 1:,} interior states: a state-dependent walk is "
-                         f"solved on at most {MAX_STATES:,}")
+        raise spec.error(
+            "hi",
+            f"{hi - lo - 1:,} interior states: a state-dependent walk is "
+            f"solved on at most {MAX_STATES:,}",
+        )
     case = "constant" if const else ("birth-death" if exprs["detect"] == 0 else "general")
     kind = "linear-system" if case == "general" else "exact"
     x0_param = Parameter(
-        "x0", x0, "starting point, lo < x0 < hi", lo + 1 if math.isfinite(lo) else -math.inf,
-        hi - 1, integer=True, latex="x_0",
+        "x0",
+        x0,
+        "starting point, lo < x0 < hi",
+        lo + 1 if math.isfinite(lo) else -math.inf,
+        hi - 1,
+        integer=True,
+        latex="x_0",
     )
     quantities = tuple(
         Quantity(q, desc, sym, kind="exact" if q == "drift_rate" else kind)
@@ -590,4 +615,3 @@ def build(spec: Spec) -> type[Walk]:
     if problem is not None:
         raise spec.error(problem[0], problem[1] + " (parameters at their defaults)")
     return cls
-
