@@ -22,9 +22,9 @@ import driftkit.theory.fisher_geometric  # noqa: F401  (registers the model)
 import mpmath
 import numpy as np
 import pytest
-from driftkit.montecarlo import get_simulator, validate
+from driftkit.montecarlo import validate
 from driftkit.montecarlo.kernels.fisher_geometric import _bare_normals, _trials
-from driftkit.theory import ParameterError, get_model
+from driftkit.theory import ParameterError
 from driftkit.theory.fisher_geometric import (
     FisherGeometric,
     asymptotic_progress,
@@ -222,14 +222,6 @@ def test_bad_parameters_name_themselves(params, name):
     assert f"'{name}'" in str(info.value)
 
 
-def test_registry():
-    assert get_model("fisher-geometric") is FisherGeometric
-    assert get_simulator("fisher-geometric").simulated_quantities(FisherGeometric()) == (
-        "beneficial_probability",
-        "expected_progress",
-    )
-
-
 # -- simulation -----------------------------------------------------------------------
 
 
@@ -279,23 +271,6 @@ def test_kernel_agrees_with_numpy_sampler():
     assert _bare_normals(np.random.default_rng(0), 10) == pytest.approx(
         np.random.default_rng(0).standard_normal(10).sum()
     )
-
-
-class _WrongTheory(FisherGeometric):
-    """Fisher's geometric model whose expected progress is 3% too high."""
-
-    def _value(self, name):
-        value = super()._value(name)
-        return value * 1.03 if name == "expected_progress" else value
-
-
-def test_validate_detects_a_wrong_formula():
-    # at the defaults the 99.95% CLT half-width of the mean gain with 400,000 paths is about
-    # 1.1e-4 (0.55% relative), the planted error 6.2e-4: found for this fixed seed, every time
-    res = validate(_WrongTheory(), paths=400_000, rng=1)
-    assert not res.ok
-    assert not res["expected_progress"].agree
-    assert res["beneficial_probability"].agree
 
 
 # -- issue 17, item 2: large noncentrality (z/sigma)^2 > 1e11, where scipy's ncx2.cdf is NaN --

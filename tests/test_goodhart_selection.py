@@ -21,7 +21,7 @@ import pytest
 import sympy as sp
 from driftkit.montecarlo import validate
 from driftkit.montecarlo.app.cli import main
-from driftkit.theory import ParameterError, get_model
+from driftkit.theory import ParameterError
 from driftkit.theory.goodhart_selection import CASES, GoodhartSelection, OwenT, _derive
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -259,10 +259,6 @@ def test_bad_parameters_name_themselves(params, name):
     assert f"'{name}'" in str(info.value)
 
 
-def test_registry():
-    assert get_model("goodhart-selection") is GoodhartSelection
-
-
 # -- simulation -----------------------------------------------------------------------
 
 
@@ -303,18 +299,3 @@ def test_nothing_selected_gives_no_information():
     assert res["deceptive_probability"].estimate.estimate == 0.0
 
 
-class _WrongTheory(GoodhartSelection):
-    """Goodhart selection whose false-pass rate is off by 5% (relative)."""
-
-    def _value(self, name):
-        value = super()._value(name)
-        return value * 1.05 if name == "false_pass_rate" else value
-
-
-def test_validate_detects_a_wrong_formula():
-    # 400,000 candidates, ~200,000 selected at c = 0: at P = 0.205 the 99.98% Wilson
-    # half-width is about 0.0034, the planted error 0.010
-    res = validate(_WrongTheory(), paths=400_000, rng=1)
-    assert not res.ok
-    assert not res["false_pass_rate"].agree
-    assert res["deceptive_probability"].agree

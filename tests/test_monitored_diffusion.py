@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 import sympy as sp
 from driftkit.montecarlo import validate
-from driftkit.theory import ParameterError, get_model
+from driftkit.theory import ParameterError
 from driftkit.theory.monitored_diffusion import (
     _CASE_SUBS,
     CASES,
@@ -247,10 +247,6 @@ def test_bad_parameters_name_themselves(params, name):
     assert f"'{name}'" in str(info.value)
 
 
-def test_registry():
-    assert get_model("monitored-diffusion") is MonitoredDiffusion
-
-
 # -- simulation -----------------------------------------------------------------------
 
 
@@ -291,23 +287,6 @@ def test_censoring_is_counted_and_allowed_for():
     assert res.simulation.censored > 10_000
     assert res["mean_time"].estimate.ci_high == math.inf
     assert res.ok
-
-
-class _WrongTheory(MonitoredDiffusion):
-    """Monitored diffusion whose detection probability is off by 5% (relative)."""
-
-    def _value(self, name):
-        value = super()._value(name)
-        return value * 1.05 if name == "detection_probability" else value
-
-
-def test_validate_detects_a_wrong_formula():
-    # At P=0.094 with 200,000 paths the 99.97% Wilson half-width is about 0.0023,
-    # while the planted error is 0.0047: found for this fixed seed, every time.
-    res = validate(_WrongTheory(), paths=200_000, rng=1)
-    assert not res.ok
-    assert not res["detection_probability"].agree
-    assert res["escape_probability"].agree
 
 
 # -- bounded evaluation at extreme parameters (issue 12) -------------------------

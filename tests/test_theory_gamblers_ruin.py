@@ -12,7 +12,7 @@ import mpmath
 import numpy as np
 import pytest
 import sympy as sp
-from driftkit.theory import GamblersRuin, ParameterError, get_model
+from driftkit.theory import GamblersRuin, ParameterError
 from driftkit.theory.gamblers_ruin import N, _derive, n, p, q
 from hypothesis import given
 from hypothesis import strategies as st
@@ -190,7 +190,3 @@ def test_bad_parameters_name_themselves(params, name):
     assert f"'{name}'" in str(info.value)
 
 
-def test_registry():
-    assert get_model("gamblers-ruin") is GamblersRuin
-    with pytest.raises(ValueError, match="gamblers-ruin"):
-        get_model("no-such-model")

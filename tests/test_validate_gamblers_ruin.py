@@ -57,19 +57,3 @@ def test_validate_edge_cases(params):
     assert validate(GamblersRuin(**params), paths=20_000, rng=7).ok
 
 
-class _WrongTheory(GamblersRuin):
-    """Gambler's ruin whose escape probability is off by 3% (relative)."""
-
-    def _value(self, name):
-        value = super()._value(name)
-        return value * 1.03 if name == "escape_probability" else value
-
-
-def test_validate_detects_a_wrong_formula():
-    # The 99.98% Wilson half-width at P=0.268 with 200,000 paths is about 0.0037,
-    # while the planted error is 0.008: the disagreement is found for any seed
-    # except with negligible probability, and for this fixed seed always.
-    res = validate(_WrongTheory(), paths=200_000, rng=1)
-    assert not res.ok
-    assert not res["escape_probability"].agree
-    assert res["drift_rate"].agree and res["mean_exit_time"].agree

@@ -54,12 +54,14 @@ from driftkit.theory.families._spec import (
 
 if TYPE_CHECKING:
     from driftkit.theory.families.chain import Chain
+    from driftkit.theory.families.diffusion import Diffusion
     from driftkit.theory.families.walk import Walk
 
 __all__ = [
     "EXAMPLES",
     "FAMILIES",
     "Chain",
+    "Diffusion",
     "FamilyMeta",
     "Spec",
     "SpecError",
@@ -71,9 +73,25 @@ __all__ = [
 ]
 
 #: family name -> module of this package that defines it
-FAMILIES: dict[str, str] = {"walk": "walk", "chain": "chain"}
-#: the worked example specs of a source checkout (docs/your-own-model.md)
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+FAMILIES: dict[str, str] = {"walk": "walk", "chain": "chain", "diffusion": "diffusion"}
+
+
+def _examples() -> Path:
+    """The folder of the worked example specs: the installed package data
+    ``driftkit.examples``, or ``examples/`` of a source checkout."""
+    try:
+        from importlib.resources import files
+
+        path = Path(str(files("driftkit.examples")))
+        if path.is_dir():
+            return path
+    except (ImportError, TypeError, ValueError):
+        pass
+    return Path(__file__).resolve().parents[2] / "examples"
+
+
+#: the worked example specs (docs/your-own-model.md), installed as ``driftkit.examples``
+EXAMPLES = _examples()
 
 _BY_KEY: dict[str, type[SpecModel]] = {}
 
@@ -156,4 +174,6 @@ def __getattr__(name: str) -> Any:
         return _family_module("walk").Walk
     if name == "Chain":
         return _family_module("chain").Chain
+    if name == "Diffusion":
+        return _family_module("diffusion").Diffusion
     raise AttributeError(f"module 'driftkit.theory.families' has no attribute {name!r}")
