@@ -38,3 +38,15 @@ def warm_numba():
     for name in model_names():
         get_simulator(name).warm_up(get_model(name)())
     np.random.default_rng(0)
+
+
+@pytest.fixture(autouse=True)
+def _isolate_registry():
+    """A model a test loads from a spec is registered for that test only, so that
+    tests which enumerate the models see the built-in ones whatever ran before."""
+    from driftkit.theory import _registry
+
+    before = dict(_registry._MODELS)
+    yield
+    _registry._MODELS.clear()
+    _registry._MODELS.update(before)

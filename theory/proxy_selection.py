@@ -185,9 +185,15 @@ _BWM = np.array([1.0 / np.prod(x - np.delete(_XM, j)) for j, x in enumerate(_XM)
 
 def _density(r: np.ndarray, k: int, u: float) -> np.ndarray:
     """Density of r = |u e + Z|, Z ~ N(0, I_k), at r >= 0."""
-    x = r * r
-    f = stats.chi2.pdf(x, k) if u == 0.0 else stats.ncx2.pdf(x, k, u * u)
-    return 2.0 * r * f
+    if u < 1.0:  # scipy's chi-square densities (its noncentral one is slow for large u)
+        x = r * r
+        f = stats.chi2.pdf(x, k) if u == 0.0 else stats.ncx2.pdf(x, k, u * u)
+        return 2.0 * r * f
+    # 2 r ncx2(r^2; k, u^2) = r (r/u)^nu exp(-(r - u)^2 / 2) ive(nu, u r), nu = k/2 - 1,
+    # with the exponentially scaled Bessel function (no overflow at any u)
+    nu = 0.5 * k - 1.0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return r * (r / u) ** nu * np.exp(-0.5 * (r - u) ** 2) * special.ive(nu, u * r)
 
 
 def _accept(r: np.ndarray, u: float, tol_v: float, tau_v: float) -> np.ndarray:

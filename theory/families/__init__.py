@@ -103,7 +103,9 @@ def _family_module(family: str):
 def _build(data: dict[str, Any], source: Source) -> type[SpecModel]:
     key = spec_key(data)
     if key in _BY_KEY:
-        return _BY_KEY[key]
+        cls = _BY_KEY[key]
+        _register(cls, source)  # again: another spec of that name may have replaced it
+        return cls
     spec = make_spec(data, source)
     cls = _family_module(spec.family).build(spec)
     cls.spec = spec
