@@ -4,8 +4,8 @@ the `validate all` heartbeat. In-process `main([...])` where possible; subproces
 only where a signal or a pipe is the point."""
 
 import json
-import re
 import os
+import re
 import signal
 import subprocess
 import sys

@@ -297,5 +297,3 @@ def test_nothing_selected_gives_no_information():
     assert res.ok
     assert res["false_pass_rate"].estimate.n == 0
     assert res["deceptive_probability"].estimate.estimate == 0.0
-
-

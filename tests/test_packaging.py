@@ -38,9 +38,7 @@ def _files(folder: str) -> list[Path]:
 def test_import_name_is_driftkit_only():
     # every import of the package's own code goes through `driftkit`
     for path in [*_files("theory"), *_files("montecarlo"), *_files("src"), *_files("tests")]:
-        bad = {
-            m for m in _imports(path) if m.split(".")[0] in ("theory", "montecarlo", "_version")
-        }
+        bad = {m for m in _imports(path) if m.split(".")[0] in ("theory", "montecarlo", "_version")}
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)} (use driftkit.*)"
 
 

@@ -188,5 +188,3 @@ def test_bad_parameters_name_themselves(params, name):
         GamblersRuin(**params)
     assert info.value.parameter == name
     assert f"'{name}'" in str(info.value)
-
-

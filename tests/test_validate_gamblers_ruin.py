@@ -55,5 +55,3 @@ def test_validate_agrees_on_drawn_parameters(model, seed):
 )
 def test_validate_edge_cases(params):
     assert validate(GamblersRuin(**params), paths=20_000, rng=7).ok
-
-

@@ -407,5 +407,3 @@ def test_bit_identical_across_threads():
     one = simulate(m, 30_000, rng=9, threads=1)
     two = simulate(m, 30_000, rng=9, threads=2)
     assert one.estimates == two.estimates and one.steps == two.steps
-
-
