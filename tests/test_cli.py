@@ -1,9 +1,11 @@
 """The CLI contract of DESIGN.md: commands, JSON objects, exit codes 0/1/2."""
 
 import json
+import math
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from driftkit.montecarlo.app.cli import main
 
@@ -223,8 +225,9 @@ def test_censoring_is_reported(capsys):
                          "--max-steps", "150", "--seed", "1", "--json")  # fmt: skip
     data = json.loads(out)
     assert code == 0 and data["censored"] == 500
-    assert data["quantities"]["mean_exit_time"]["ci_high"] is None  # +inf, open above
-    assert data["quantities"]["escape_probability"]["estimate"] is None  # nothing decided
+    # non-finite numbers are the strings float() reads back (issue 17: null was ambiguous)
+    assert data["quantities"]["mean_exit_time"]["ci_high"] == "inf"  # open above
+    assert data["quantities"]["escape_probability"]["estimate"] == "nan"  # nothing decided
     assert "censored" in err and len(err.strip().splitlines()) == 1
 
 
@@ -235,3 +238,12 @@ def test_reported_fresh_seed_reproduces_the_run(capsys):
     code, out, _ = run(capsys, "simulate", "gamblers-ruin", "--paths", "3000", "--json",
                        "--seed", str(first["seed"]))  # fmt: skip
     assert json.loads(out)["quantities"] == first["quantities"]
+
+
+def test_json_writes_each_non_finite_number_unambiguously():
+    from driftkit.montecarlo.app.jsonout import json_safe
+
+    data = json_safe({"a": [math.inf, -math.inf, math.nan, 1.5, np.float64(-np.inf)], "b": 2})
+    assert data == {"a": ["inf", "-inf", "nan", 1.5, "-inf"], "b": 2}
+    assert [float(x) for x in data["a"][:2]] == [math.inf, -math.inf]
+    assert math.isnan(float(data["a"][2]))
