@@ -6,7 +6,8 @@ boundary values (the nearest float inside an open end), values just inside eithe
 and values glued to another parameter (x0 next to a barrier, i0 next to N) -- skips the
 draws that the model's cross-parameter checks reject, and evaluates every quantity with
 a 10 s limit per call. A quantity fails if it raises, takes longer, or returns NaN; inf
-or 0 (an honest overflow/underflow, with the right sign) is allowed.
+or 0 (an honest overflow/underflow, with the right sign) is allowed, except that an exact
+or numerical probability (see ``PROBABILITY``) must lie in [0, 1].
 
 The test ids contain the model name: ``pytest tests/test_bounded_theory.py -k moran``.
 The time limit is a SIGALRM timer on the main thread (it interrupts Python-level loops
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import faulthandler
 import math
+import re
 import signal
 import sys
 import time
@@ -177,10 +179,21 @@ def draw_model(data: st.DataObject, cls: type[Model]) -> Model:
     raise AssertionError("unreachable")
 
 
+#: quantities whose values are probabilities (or fractions of a population): an exact or
+#: numerical one must lie in [0, 1], not merely be finite (issue 17: 1.0000000000000002)
+PROBABILITY = re.compile(
+    r"(probability|fraction|exceedance|pass_rate|deceptive_rate|success_rate|balance"
+    r"|escape_by_time)(_neutral)?$"
+)
+
+
 def check_all_quantities(model: Model) -> None:
     failures = []
     for q in model.quantities:
-        _, _, error = evaluate(model, q.name)
+        value, _, error = evaluate(model, q.name)
+        if error is None and q.kind in ("exact", "numerical") and PROBABILITY.search(q.name):
+            if not 0.0 <= value <= 1.0:
+                error = f"a probability, returned {value!r} (outside [0, 1])"
         if error is not None:
             failures.append(f"  {q.name}: {error}")
     if failures:
