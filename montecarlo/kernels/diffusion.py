@@ -264,7 +264,9 @@ class DiffusionSimulator(Simulator):
             t = model.value("mean_exit_time")
             if math.isfinite(t):
                 biases["mean_exit_time"] += t * p_bias
-            for q in ("escape_probability", "ruin_probability", "detection_probability"):
+            # without killing nothing is detected: that estimate is exactly 0, unbiased
+            killed = ("detection_probability",) if np.any(k) else ()
+            for q in ("escape_probability", "ruin_probability", *killed):
                 biases[q] = p_bias
             how += "; Euler-Maruyama's first-order weak error, dt * max(|b'| + g'^2 + k)"
         elif math.isfinite(lo):
