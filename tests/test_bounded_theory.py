@@ -221,6 +221,8 @@ KNOWN_HARD: list[tuple[str, dict[str, Any]]] = [
     ("wright-fisher", {"N": 10**4, "s": 1e8, "p0": 1e-4, "u": 1.0}),
     ("wright-fisher", {"N": 10**4, "s": -1.0 + 1e-8, "p0": 0.5}),
     ("goodhart-selection", {"rho": -1.0, "c": 1e8, "fraction": 1e-300}),
+    # CI's hypothesis draw: top_fraction_deceptive_rate returned 1 + 1.1e-13
+    ("goodhart-selection", {"rho": -0.9999997255105045, "c": 0.0, "fraction": 5e-324}),
 ]
 
 

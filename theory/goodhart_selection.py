@@ -301,7 +301,9 @@ def _selected_mean(rho_v: float, c_v: float) -> float:
 def _false_pass(rho_v: float, c_v: float) -> float:
     if c_v == -math.inf:
         return 0.5  # everything passes: P(V < 0) = 1/2
-    return math.exp(log_deceptive(rho_v, c_v) - special.log_ndtr(-c_v))
+    # a conditional probability: clip the last-ulp roundoff of the log difference
+    # (1 + 1e-13 was returned at rho = -0.9999997, c = 38.5) back into [0, 1]
+    return min(1.0, math.exp(log_deceptive(rho_v, c_v) - special.log_ndtr(-c_v)))
 
 
 def _z(fraction: float) -> float:
