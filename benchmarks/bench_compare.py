@@ -1,18 +1,22 @@
 """driftkit side by side with the alternatives a researcher would reach for: one table.
 
 Run: ``python benchmarks/bench_compare.py [--scale 1.0] [--threads 1] [--no-pyfpt]
-[--no-sdeint]``. Prints one Markdown table (the one in ``docs/performance.md``), in
-four parts:
+[--no-sdeint] [--only MODEL,...]``. Prints one Markdown table (the one in
+``docs/performance.md``), in four parts (``--only`` runs part (a) for those models and
+nothing else):
 
 (a) **numpy**. For one model of each family (gamblers-ruin, brownian-drift,
-    goodhart-selection, moran) the same parameters and the same number of paths are
-    simulated by driftkit and by a numpy-vectorised simulation written here the
-    straightforward way: an array of live paths, every live path stepped at once,
-    finished paths masked out. Each numpy simulation draws the same law as driftkit's
-    kernel (brownian-drift with the same exact increments and Brownian-bridge crossing
-    test, moran event by event with its holding events, where driftkit skips them
-    with one geometric draw), so the two estimates must agree; "agreement" says
-    whether the exact value lies in both 99.9% intervals.
+    goodhart-selection, moran) and for proxy-selection the same parameters and the
+    same number of paths are simulated by driftkit and by a numpy-vectorised
+    simulation written here the straightforward way: an array of live paths, every
+    live path stepped at once, finished paths masked out. Each numpy simulation draws
+    the same law as driftkit's kernel (brownian-drift with the same exact increments
+    and Brownian-bridge crossing test, moran event by event with its holding events,
+    where driftkit skips them with one geometric draw; goodhart-selection two normals
+    per candidate; proxy-selection the d-dimensional walk, the unobserved coordinates
+    drawn only for the accepted paths of a step), so the two estimates must agree;
+    "agreement" says whether the exact (or, for proxy-selection's end state, the
+    numerical) value lies in both 99.9% intervals.
 (b) **sdeint** (``itoEuler``, fixed time grid). ``escape_by_time`` of brownian-drift:
     sdeint integrates the whole grid to the horizon for a *batch* of paths at once (a
     ``d``-dimensional SDE with diagonal noise, ``d`` = ``--sdeint-batch``, since its
@@ -190,6 +194,30 @@ def numpy_goodhart(m, paths, rng, block=1_000_000):
     return k
 
 
+def numpy_proxy(m, paths, rng):
+    """The d-dimensional walk, all paths stepped at once: k normals per path and step
+    (and two reading noises when tau > 0), the d - k unobserved normals drawn only for
+    the accepted paths (they do not enter the decision). Returns the end state's
+    ``||x||^2``: its mean and the CLT 99.9% interval."""
+    d, k, sigma, tol, tau, steps = (m[n] for n in ("d", "k", "sigma", "tol", "tau", "steps"))
+    xo = np.zeros((paths, k))
+    xu = np.zeros((paths, d - k))
+    s = np.zeros(paths)
+    for _ in range(steps):
+        y = xo + sigma * rng.standard_normal((paths, k))
+        sn = np.einsum("ij,ij->i", y, y)
+        diff = sn - s
+        if tau > 0:
+            diff += tau * (rng.standard_normal(paths) - rng.standard_normal(paths))
+        ok = diff <= tol
+        xo[ok] = y[ok]
+        s[ok] = sn[ok]
+        xu[ok] += sigma * rng.standard_normal((int(np.count_nonzero(ok)), d - k))
+    total = s + np.einsum("ij,ij->i", xu, xu)
+    mean, half = total.mean(), Z * total.std(ddof=1) / math.sqrt(paths)
+    return mean, mean - half, mean + half
+
+
 def numpy_moran(m, paths, rng):
     """The Moran chain event by event (holding events drawn); returns paths fixed."""
     n, r = m["N"], m["r"]
@@ -241,7 +269,23 @@ def part_a(args, scale):
             numpy_goodhart,
         ),
         ("moran", dict(N=100, r=1.05, i0=1), "fixation_probability", 20_000, numpy_moran),
+        (  # the defaults: d=20, k=5, sigma=0.1, tol=0.01, tau=0, 1,000 steps
+            "proxy-selection",
+            dict(d=20, k=5, steps=1000),
+            "expected_misalignment",
+            10_000,
+            numpy_proxy,
+        ),
+        (  # small d, noisy detector, short walks
+            "proxy-selection",
+            dict(d=2, k=1, sigma=0.5, tol=0.3, tau=0.1, steps=50),
+            "expected_misalignment",
+            100_000,
+            numpy_proxy,
+        ),
     ]
+    if args.only:
+        cases = [c for c in cases if c[0] in args.only]
     for name, params, quantity, paths, numpy_sim in cases:
         paths = max(1000, int(paths * scale))
         m = get_model(name)(**params)
@@ -255,6 +299,7 @@ def part_a(args, scale):
         np_s, k = timed(
             lambda f=numpy_sim, m=m, n=paths: f(m, n, np.random.default_rng(2)), args.repeats
         )
+        np_est = k if isinstance(k, tuple) else wilson(k, paths)  # a mean's or a count's
         rows.append(
             Row(
                 name,
@@ -262,7 +307,7 @@ def part_a(args, scale):
                 dk_s,
                 "numpy vectorised",
                 np_s,
-                agreement(m.value(quantity), {"driftkit": dk, "numpy": wilson(k, paths)}),
+                agreement(m.value(quantity), {"driftkit": dk, "numpy": np_est}),
             )
         )
         print(f"  (a) {name}: driftkit {dk_s:.3g} s, numpy {np_s:.3g} s", flush=True)
@@ -562,6 +607,12 @@ def main() -> None:
     ap.add_argument("--pyfpt-paths", type=int, default=300, help="paths pyfpt is timed on")
     ap.add_argument("--no-sdeint", action="store_true")
     ap.add_argument("--no-pyfpt", action="store_true")
+    ap.add_argument(
+        "--only",
+        type=lambda v: set(v.split(",")),
+        default=None,
+        help="comma-separated models: part (a) for these only, parts (b)-(d) skipped",
+    )
     args = ap.parse_args()
     try:  # moran's simulator may not be imported by montecarlo yet
         import driftkit.montecarlo.kernels.moran  # noqa: F401
@@ -570,11 +621,12 @@ def main() -> None:
 
     start = time.perf_counter()
     rows = part_a(args, args.scale)
-    if not args.no_sdeint:
-        rows += part_b(args, args.scale)
-    if not args.no_pyfpt:
-        rows += part_c(args, args.scale)
-    rows += part_d(args, args.scale)
+    if not args.only:
+        if not args.no_sdeint:
+            rows += part_b(args, args.scale)
+        if not args.no_pyfpt:
+            rows += part_c(args, args.scale)
+        rows += part_d(args, args.scale)
     total = time.perf_counter() - start
 
     print()

@@ -275,8 +275,9 @@ def test_validate_defaults():
 def quick_diffusions(draw):
     # E[T] <= width^2 / sigma^2 / 4 <= 4 time units: at most a few hundred steps per
     # path on average; x0 at least 0.3 sigma (3 sigma sqrt(dt)) from both barriers, so
-    # E[T] >> dt and the O(dt) bias of the simulated exit time (midpoint rule, at most
-    # dt/2) is far below the interval's half-width
+    # E[T] >> dt (exit times inside a step are sampled from the bridge's first-passage
+    # law, so the exit time has no O(dt) bias; the old midpoint rule's, at most dt/2,
+    # was far below the interval's half-width too)
     sv = draw(st.floats(0.5, 2.0))
     width = draw(st.floats(1.5, 4.0)) * sv
     muv = draw(st.floats(-1.5, 1.5)) * sv**2 / width

@@ -250,8 +250,9 @@ def test_projected_hours_ask_for_yes(capsys):
 
 
 def test_coarse_dt_warns_on_simulate_and_validate(capsys):
-    # dt=100: an exit is recorded at the step midpoint, so mean_exit_time is biased by up
-    # to dt/2 = 50 while its interval is about +-0.1 wide
+    # dt=100: the bridge tests of the two barriers (0, 3) in one step are no longer
+    # independent (exp(-2 * 9 / 100) = 0.84), a bias of mean_exit_time of up to
+    # dt * 0.84 while its interval is about +-0.1 wide
     code, _, err = run(capsys, "simulate", "brownian-drift", "--set", "dt=100", "--paths",
                        "20000", "--seed", "1")  # fmt: skip
     assert code == 0
@@ -262,7 +263,7 @@ def test_coarse_dt_warns_on_simulate_and_validate(capsys):
     data = json.loads(out)
     assert len(data["warnings"]) == 1 and "mean_exit_time" in data["warnings"][0]
     assert "dt=100 is coarse" in err
-    # at the default dt=0.01 the bound dt/2 = 0.005 is inside every interval: no warning
+    # at the default dt=0.01 the bound dt * exp(-1800) underflows to 0: no warning
     code, out, err = run(capsys, "simulate", "brownian-drift", "--paths", "20000", "--seed",
                          "1", "--json")  # fmt: skip
     assert json.loads(out)["warnings"] == [] and "warning" not in err

@@ -53,6 +53,7 @@ NOT_EVALUABLE = {
     ("belief-evolution", "deceptive_fraction"): "mean-field approximation: numerical weights",
     ("belief-evolution", "mean_signal"): "mean-field approximation: numerical weights w_{g,k}",
     ("belief-evolution", "mean_true_value"): "mean-field approximation: numerical weights",
+    ("belief-pool", "deceptive_ratio"): "strong-selection approximation: a quadrature",
     ("gamblers-ruin", "time_uniform_bound"): "a bound at a numerically optimised theta",
 }
 

@@ -9,6 +9,7 @@ inside the script, fixed seeds) must contain driftkit's exact values.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import math
 import sys
 from pathlib import Path
@@ -134,3 +135,47 @@ def test_z_star_reference_is_independent():
     # z* from scipy-free bisection in mpmath, as a check on the script's findroot
     z = mpmath.findroot(lambda z: z / 2 - 1 + mpmath.exp(-z), (1.0, 2.0), solver="bisect")
     assert abs(float(z) - 1.5936242600) < 1e-9
+
+
+def test_eicher_level1_table():
+    module = load("eicher_level1")
+    entry = module.run(full=False, seed=1)
+    assert len(entry.rows) == 16  # rho {0, 0.3, 0.6, 0.9} x beta {1, 5, 10, 15}
+    # the published table (simulation_data_analysis.txt, Level 1, mean_deceptive) at beta = 5
+    assert [r["published"] for r in entry.rows if r["beta"] == 5.0] == pytest.approx(
+        [0.3216613, 0.2543973, 0.1795013, 0.0773253], abs=1e-7
+    )
+    for row in entry.rows:
+        assert row["censored"] == 0
+        # the paper's 25-run mean against ours: within 4 joint standard errors (the
+        # paper's taken as our run-to-run sd / 5; 16 cells at about 6e-5 each)
+        assert abs(row["z"]) < 4.0, row
+        # exact: the initial ratio of the pool is the lower end of the bracket
+        assert row["lower"] == pytest.approx(0.25 - math.asin(row["rho"]) / (2 * math.pi))
+    for beta in module.BETAS:  # decreasing in rho at every beta (issue: "done when")
+        sims = [r["simulated"].estimate for r in entry.rows if r["beta"] == beta]
+        assert sims == sorted(sims, reverse=True)
+
+
+def test_best_of_n_overoptimization():
+    from driftkit.theory.best_of_n import expected_max_normal
+
+    entry = load("best_of_n").run(full=False, seed=1)
+    assert len(entry.rows) == 40  # 4 error laws x 10 values of n
+    for row in entry.rows:
+        if "simulated" in row:
+            assert contains(row["simulated"], row["gold"]), row
+    normal = [r for r in entry.rows if r["law"] == "normal"]
+    # normal error: gold = E[max of n]/sqrt(2) (sigma = 1), increasing in n: no
+    # overoptimization, only regression (Gao's rise without the fall)
+    for r in normal:
+        assert r["gold"] == pytest.approx(expected_max_normal(r["n"]) / math.sqrt(2), rel=1e-12)
+    assert all(a["gold"] < b["gold"] for a, b in itertools.pairwise(normal))
+    for law in ("t, nu = 5", "t, nu = 3", "t, nu = 2.5"):
+        golds = [r["gold"] for r in entry.rows if r["law"] == law]
+        peak = golds.index(max(golds))
+        # Kwa et al.: heavy-tailed error, the gold rises, peaks, and falls towards 0
+        assert 0 < peak < len(golds) - 1
+        assert all(a > b for a, b in zip(golds[peak:], golds[peak + 1 :], strict=False))
+        assert golds[-1] < 0.06  # n = 1e9
+    assert "none (β < 0)" in entry.markdown

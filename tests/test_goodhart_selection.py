@@ -284,6 +284,20 @@ def test_validate_agrees_on_drawn_parameters(rho, c, q, seed):
     assert res.ok, res.to_dict()
 
 
+@pytest.mark.parametrize(
+    "c, q",
+    [
+        (2.5, 0.01),  # min(c, z_q) = 2.33 >= TAIL_FROM: proxies drawn from the normal tail
+        (0.7, 0.4),  # 0 < min(c, z_q) < TAIL_FROM: half-normals, kept above it
+        (-1.0, 0.9),  # min(c, z_q) = -1.28 < 0: the negative half drawn too
+    ],
+)
+def test_validate_each_kernel_regime(c, q):
+    # 400,000 candidates leave >= 2,400 selected at c = 2.5 (P(A > 2.5) = 0.0062)
+    res = validate(GoodhartSelection(rho=0.7, c=c, fraction=q), paths=400_000, rng=31)
+    assert res.ok, res.to_dict()
+
+
 @pytest.mark.parametrize("rho", [1.0, -1.0])
 def test_validate_degenerate_correlation(rho):
     res = validate(GoodhartSelection(rho=rho, c=-0.5), paths=100_000, rng=7)

@@ -20,6 +20,7 @@ from driftkit.theory._latex import _top_level_split, break_lines, latex_width
 #: x0 > m, period > 0, u > 0, tau > 0, c != 0, rho < 0, ...)
 EXTRA = {
     "belief-evolution": [{"beta": 0.0, "rho": -0.5}, {"mu": 0.0, "beta": 0.5}],
+    "belief-pool": [{"beta": 0.0, "rho": -0.5}, {"generations": 0, "rho": 1.0}],
     "brownian-drift": [{"mu": 0.0}, {"mu": -0.5, "lo": float("-inf")}],
     "clymer-evolution": [{"detect_prob": 0.0}, {"alpha": 1.0, "beta": 0.5}],
     "clymer-gradient": [{"bias_cost": 0.5, "noise": 0}, {"penalty_prob": 0.0, "eps": 0.5}],

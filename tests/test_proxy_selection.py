@@ -11,7 +11,9 @@ Independent routes used here:
   acceptance, d sigma^2 T P_acc);
 - a simple independent simulator of the one-dimensional chain in s (numpy's
   ``noncentral_chisquare``), which knows nothing of the grid;
-- the numba d-dimensional walk, through ``validate`` at 99.9% family-wise, fixed seeds.
+- the numba kernel (the observed squared norm step by step, the unobserved part drawn
+  once per path: exact in law, see its module; ``tests/reference`` checks it against the
+  full d-dimensional walk), through ``validate`` at 99.9% family-wise, fixed seeds.
 """
 
 import itertools
@@ -265,6 +267,25 @@ def test_validate_defaults():
 
 def test_validate_noisy_detector():
     res = validate(ProxySelection(tau=0.02, steps=300), paths=10_000, rng=11)
+    assert res.ok, res.to_dict()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        # k = 0: no observed coordinate, the noisy reading alone decides
+        dict(d=4, k=0, sigma=0.5, tol=0.1, tau=0.2, steps=20),
+        # k = 6: the reduction with an odd chi-square (df 5), 3 unobserved (squared normals)
+        dict(d=9, k=6, sigma=0.2, tol=0.05, tau=0.05, steps=40),
+        # k = 20: one chisquare draw a step (df 19 > SMALL_DF); 10 unobserved (chisquare)
+        dict(d=30, k=20, sigma=0.1, tol=0.1, steps=50),
+    ],
+)
+def test_validate_each_kernel_branch(params):
+    # the kernel's observed part has three branches (k = 0, k <= DIRECT_K coordinate by
+    # coordinate, the reduction) and its unobserved end two draws (squared normals up to
+    # NORMALS_DF, chisquare above); the defaults and the noisy case cover k = 5, d - k = 15
+    res = validate(ProxySelection(**params), paths=10_000, rng=29)
     assert res.ok, res.to_dict()
 
 

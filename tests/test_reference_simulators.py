@@ -172,6 +172,22 @@ CASES: list[tuple[str, str, dict, int, int, tuple[str, ...]]] = [
         ),
     ),
     (
+        "best-of-n",
+        "defaults",
+        {},
+        20_000,
+        20_000,
+        ("expected_gold", "expected_proxy"),
+    ),
+    (
+        "best-of-n",
+        "heavy-tailed",
+        dict(n=40, sigma=0.7, nu=2.5),
+        20_000,
+        20_000,
+        ("expected_gold", "expected_proxy"),
+    ),
+    (
         "moran",
         "defaults",
         {},
@@ -296,6 +312,38 @@ CASES: list[tuple[str, str, dict, int, int, tuple[str, ...]]] = [
         ("deceptive_fraction", "deceptive_fraction_neutral", "mean_signal", "mean_true_value"),
     ),
     (
+        "belief-pool",
+        "small",
+        dict(
+            pool_size=200,
+            n_models=30,
+            beliefs_per_model=8,
+            n_questions=20,
+            activation_density=0.2,
+            generations=10,
+        ),
+        1_000,
+        1_000,
+        ("deceptive_ratio", "deceptive_ratio_initial"),
+    ),
+    (
+        "belief-pool",
+        "away",
+        dict(
+            rho=-0.4,
+            beta=20.0,
+            pool_size=100,
+            n_models=20,
+            beliefs_per_model=10,
+            n_questions=15,
+            activation_density=0.3,
+            generations=15,
+        ),
+        1_000,
+        1_000,
+        ("deceptive_ratio", "deceptive_ratio_initial"),
+    ),
+    (
         "proxy-selection",
         "short",
         dict(steps=100),
@@ -386,7 +434,7 @@ def _z_score(estimate, ref: np.ndarray) -> float:
 
 
 def test_every_model_has_a_reference_and_a_case_away_from_defaults():
-    """All 14 models are covered, each with at least one non-default parameter set."""
+    """Every built-in model is covered, each with at least one non-default parameter set."""
     covered = {case[0] for case in CASES}
     assert covered == set(model_names())
     for name in covered:

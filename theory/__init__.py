@@ -23,6 +23,8 @@ from driftkit._version import __version__
 
 if TYPE_CHECKING:
     from driftkit.theory.belief_evolution import BeliefEvolution
+    from driftkit.theory.belief_pool import BeliefPool
+    from driftkit.theory.best_of_n import BestOfN
     from driftkit.theory.brownian_drift import BrownianDrift
     from driftkit.theory.clymer_evolution import ClymerEvolution
     from driftkit.theory.clymer_gradient import ClymerGradient
@@ -40,6 +42,8 @@ if TYPE_CHECKING:
 #: class name -> defining module, for the lazy attribute access below
 _CLASSES = {
     "BeliefEvolution": "belief_evolution",
+    "BeliefPool": "belief_pool",
+    "BestOfN": "best_of_n",
     "BrownianDrift": "brownian_drift",
     "ClymerEvolution": "clymer_evolution",
     "ClymerGradient": "clymer_gradient",
@@ -59,6 +63,8 @@ assert set(_CLASSES.values()) == set(BUILTIN_MODELS.values())
 __all__ = [
     "BUILTIN_MODELS",
     "BeliefEvolution",
+    "BeliefPool",
+    "BestOfN",
     "BrownianDrift",
     "Chain",
     "ClymerEvolution",

@@ -17,6 +17,8 @@ __all__ = ["BUILTIN_MODELS", "get_model", "model_names", "register"]
 #: CLI name -> the module of :mod:`driftkit.theory` that defines it
 BUILTIN_MODELS: dict[str, str] = {
     "belief-evolution": "belief_evolution",
+    "belief-pool": "belief_pool",
+    "best-of-n": "best_of_n",
     "brownian-drift": "brownian_drift",
     "clymer-evolution": "clymer_evolution",
     "clymer-gradient": "clymer_gradient",

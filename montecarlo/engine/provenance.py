@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import platform
 import shlex
 import sys
@@ -24,12 +25,18 @@ def provenance(command: list[str] | None = None) -> dict[str, Any]:
         "python": platform.python_version(),
         "command": shlex.join(str(a) for a in argv),
         "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "machine": f"{platform.system()} {platform.machine()} ({platform.processor() or 'cpu'})",
+        "machine": _machine(),
     }
 
 
+@functools.cache  # installed versions do not change within a process (~1.5 ms each)
 def _version(package: str) -> str:
     try:
         return metadata.version(package)
     except metadata.PackageNotFoundError:  # pragma: no cover - a broken installation
         return "unknown"
+
+
+@functools.cache  # platform.processor() may run a subprocess
+def _machine() -> str:
+    return f"{platform.system()} {platform.machine()} ({platform.processor() or 'cpu'})"

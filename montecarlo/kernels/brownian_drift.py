@@ -19,12 +19,39 @@ and tests ``hi`` first, an error only when both barriers lie within a few
 :math:`\sigma\sqrt{dt}` of the path in the same step (``hi - lo`` of order
 :math:`\sigma\sqrt{dt}`).
 
-Exit times are known only to the step: a path that leaves during a step (by an
-endpoint outside or by a bridge crossing) is given the step's midpoint, start
-+ ``h/2``. That leaves an ``O(dt)`` bias in ``mean_exit_time`` (at most
-``dt/2``); at the defaults it is below what 10**6 paths resolve (estimate - theory
-= -0.0014, -0.0005, -0.0027 at dt = 0.1, 0.05, 0.01, each +-0.0036 at 95%), far
-inside the 99.9% interval of 100,000 paths at dt = 0.01 (+-0.021).
+**Exit times inside a step are sampled exactly.** A path that leaves during a step
+(by an endpoint outside or by a bridge crossing) is given the first-passage time of
+the bridge, drawn by :func:`crossing_fraction` from its law given the step's two
+ends and that it crossed. Given both ends the path inside the step is a Brownian
+bridge whatever the drift, so the exit time has exactly the continuous-time law
+(per barrier) and ``mean_exit_time`` carries no ``O(dt)`` bias (the old rule, the
+step's midpoint, gave up to ``dt/2``; ``benchmarks/bench_diffusion.py`` shows both).
+
+*The crossing time of a bridge.* Let a Brownian path of variance rate
+:math:`\sigma^2` go from :math:`b - u` (:math:`u > 0`) at time 0 to :math:`b - v` at
+time :math:`h`, and let :math:`\tau` be its first passage to :math:`b`
+(:math:`v > 0`: the end is on the start's side, :math:`v \le 0`: past ``b``).
+By the strong Markov property at :math:`\tau`, the joint density of
+:math:`(\tau, X_h)` is the first-passage density of the free motion times the
+Gaussian kernel from ``b`` to the end, so given the end and :math:`\tau < h`
+
+.. math:: f(t) \propto \frac{u}{t^{3/2}} e^{-u^2/(2\sigma^2 t)}
+          \cdot \frac{1}{\sqrt{h-t}} e^{-v^2/(2\sigma^2 (h-t))}, \qquad 0 < t < h
+
+(the same formula for both signs of ``v``; its total mass is the crossing
+probability :math:`e^{-2uv/(\sigma^2 h)}` times the free density of the end for
+:math:`v > 0`). With :math:`r = t/(h - t)`, :math:`t = h r/(1 + r)`,
+:math:`dt = h\,dr/(1+r)^2`, the powers of :math:`1 + r` cancel and
+
+.. math:: f(r) \propto r^{-3/2} \exp\!\Bigl(-\frac{u^2}{2\sigma^2 h\,r}
+          - \frac{v^2 r}{2\sigma^2 h}\Bigr),
+
+the inverse Gaussian density with mean :math:`u/|v|` and shape
+:math:`\lambda = u^2/(\sigma^2 h)` (for :math:`v = 0` its limit, the Levy law
+:math:`r = \lambda/Z^2`). So :math:`\tau = h\,r/(1 + r)` with ``r`` drawn exactly
+by the Michael-Schucany-Haas transformation (one normal, one uniform), written in
+the form without cancellation. ``tests/test_bridge_crossing.py`` checks the draws
+against numerical integration of ``f(t)``.
 
 Without a lower barrier and with ``mu <= 0`` a path may never reach ``hi``: such
 paths run to the step budget ``max_steps`` and are censored; the interval of
@@ -95,6 +122,31 @@ def horizon_grid(t: float, dt: float) -> tuple[int, float]:
 
 
 @njit(cache=True, nogil=True)
+def crossing_fraction(gen, u, v, s2):  # pragma: no cover
+    """The first-passage time to a level, as a fraction of the step, of a Brownian
+    bridge that starts ``u > 0`` below it and ends ``v`` below it (``v <= 0``: past
+    it), of variance ``s2`` over the step, given that it reaches the level: an exact
+    draw of ``r / (1 + r)`` with ``r`` inverse Gaussian (mean ``u/|v|``, shape
+    ``u^2/s2``); see the module docstring."""
+    if u <= 0.0:
+        return 0.0
+    z = gen.standard_normal()
+    y = z * z
+    if y == 0.0:
+        return 1.0
+    av = abs(v)
+    # the smaller root r of the Michael-Schucany-Haas quadratic, in a form without
+    # cancellation that holds for v = 0 too (then r = lam / Z^2): with g = 2 u |v| / (y s2),
+    # r = (2 lam / y) / (1 + g + sqrt(1 + 2 g))
+    g = 2.0 * u * av / (y * s2)
+    r = 2.0 * u * u / (s2 * y * (1.0 + g + math.sqrt(1.0 + 2.0 * g)))
+    # keep r with probability mu / (mu + r) (mu = u / |v|), else take mu^2 / r
+    if gen.random() * (u + r * av) > u:
+        r = (u / av) ** 2 / r
+    return r / (1.0 + r)
+
+
+@njit(cache=True, nogil=True)
 def exit_status(gen, x, y, h, lo, hi, has_lo, c, cut):  # pragma: no cover
     """How a step of length ``h`` from ``x`` to ``y`` ends: 0 inside, 1 at ``hi``, 2 at
     ``lo``, counting the Brownian bridge's crossings between the grid points, of
@@ -149,9 +201,11 @@ _SUMMARY = Summary(
 
 @njit(cache=True, nogil=True)
 def _paths(
-    gen, n_paths, x0, lo, hi, mu, sigma, dt, horizon, nh, rem, max_steps
+    gen, n_paths, x0, lo, hi, mu, sigma, dt, horizon, nh, rem, max_steps, midpoint=False
 ):  # pragma: no cover
-    """Simulate ``n_paths`` paths; return the accumulators (see ``_ACC``)."""
+    """Simulate ``n_paths`` paths; return the accumulators (see ``_ACC``). An exit is
+    timed by :func:`crossing_fraction` (``midpoint=True``: at the step's midpoint, the
+    old rule, kept for ``benchmarks/bench_diffusion.py``)."""
     has_lo = lo > -np.inf
     sqdt = math.sqrt(dt)
     c = 2.0 / (sigma * sigma)
@@ -208,7 +262,13 @@ def _paths(
             y = x + dx
             status = exit_status(gen, x, y, h, lo, hi, has_lo, c, cut)
             if status != 0:
-                t_exit = start + 0.5 * h
+                if midpoint:
+                    f = 0.5
+                elif status == 1:
+                    f = crossing_fraction(gen, hi - x, hi - y, sd * sd)
+                else:
+                    f = crossing_fraction(gen, x - lo, y - lo, sd * sd)
+                t_exit = start + f * h
                 by_t = before
                 break
             x = y
@@ -364,22 +424,24 @@ class BrownianDriftSimulator(Simulator):
     def time_step_warning(self, model: Model, result) -> str | None:
         """Warn when ``dt`` may bias an estimate by more than its interval's half-width.
 
-        ``mean_exit_time``: an exit is recorded at the midpoint of its step, a bias of at
-        most ``dt / 2``; the probabilities are exact per barrier (the Brownian-bridge
-        correction is exact for constant coefficients).
+        Per barrier every estimate is exact: the Brownian-bridge correction is exact for
+        constant coefficients and an exit inside a step is timed by the bridge's
+        first-passage law (:func:`crossing_fraction`; the old midpoint rule biased
+        ``mean_exit_time`` by up to ``dt / 2``).
         Two barriers: the bridge tests treat a step's crossings of ``hi`` and ``lo`` as
         independent, an error only when the bridge spans both, of order
-        ``exp(-2 (hi - lo)^2 / (sigma^2 dt))`` per path (it exits in one step).
+        ``both = exp(-2 (hi - lo)^2 / (sigma^2 dt))`` per path (it exits in one step),
+        for the probabilities, and ``dt * both`` for ``mean_exit_time`` (the exit time
+        is then off by less than the step).
         """
         from driftkit.montecarlo.engine.core import time_step_bias_warning
 
         dt, lo, hi, sigma = model["dt"], model["lo"], model["hi"], model["sigma"]
-        biases = {"mean_exit_time": dt / 2}
-        how = "exits recorded at the step midpoint"
+        biases = {}
+        how = "bridge crossings of both barriers in one step"
         if math.isfinite(lo):
             both = math.exp(-2.0 * (hi - lo) ** 2 / (sigma * sigma * dt))
-            biases.update(escape_probability=both, escape_by_time=both)
-            how += "; bridge crossings of both barriers in one step"
+            biases.update(escape_probability=both, escape_by_time=both, mean_exit_time=dt * both)
         return time_step_bias_warning(result, dt, biases, how)
 
 
