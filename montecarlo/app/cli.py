@@ -765,8 +765,23 @@ def _main(argv: list[str] | None) -> int:
 
 
 def run() -> None:
-    """Console-script entry point."""
-    sys.exit(main(_keep_handler=True))
+    """Console-script entry point.
+
+    After Ctrl-C (exit 130) the process ends with ``os._exit`` once stdout and stderr
+    are flushed: interpreter finalization is skipped, since tearing down native state
+    (numba's runtime, a generator a stopping worker thread still held) right after an
+    interrupt segfaulted once in CI (exit -11 instead of 130). Everything a run keeps
+    (a sweep's finished points) is on disk before ``main`` returns.
+    """
+    code = main(_keep_handler=True)
+    if code == 130:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(130)
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover
