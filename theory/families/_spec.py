@@ -436,9 +436,6 @@ class SpecModel(Model):
     def __reduce__(self):
         return (_rebuild, (self.spec_data, self.spec_source, self.params))
 
-    def derivation(self) -> str:  # pragma: no cover - every family overrides it
-        raise NotImplementedError
-
 
 def _rebuild(data: dict[str, Any], source: str, params: dict[str, Any]) -> Model:
     from driftkit.theory.families import load_data
